@@ -1,0 +1,1 @@
+"""Block explorer: pages, the Esplora-compatible REST API and websocket consumers."""

@@ -1,0 +1,8 @@
+"""Explorer routes."""
+
+from django.urls import path
+
+from explorer import views
+
+app_name = "explorer"
+urlpatterns = [path("", views.home, name="home")]

@@ -1,0 +1,1 @@
+"""Governance portal: proposals, voting, masternode and quorum status."""

@@ -1,0 +1,1 @@
+"""Consensus rules: proof of work, difficulty, subsidy, genesis and block/tx validity checks."""

@@ -1,0 +1,3 @@
+"""Makes `kombu` unimportable while tests/node run: node/ must not depend on it."""
+
+raise ImportError("kombu is blocked: node/ must work without the web stack (ARCHITECTURE.md)")

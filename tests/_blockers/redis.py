@@ -1,0 +1,3 @@
+"""Makes `redis` unimportable while tests/node run: node/ must not depend on it."""
+
+raise ImportError("redis is blocked: node/ must work without the web stack (ARCHITECTURE.md)")

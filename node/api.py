@@ -6,6 +6,8 @@ client) and nothing deeper, so the node's internals can change without touching 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from node.consensus.genesis import build_genesis
 from node.params import COIN, NETWORKS, ChainParams, get_params
 from node.types.block import Block, BlockHeader
@@ -16,6 +18,7 @@ __all__ = [
     "describe_header",
     "describe_params",
     "format_amount",
+    "format_timestamp",
     "genesis_block",
     "get_params",
 ]
@@ -32,6 +35,11 @@ def format_amount(units: int) -> str:
     whole, frac = divmod(abs(units), COIN)
     text = f"{whole}.{frac:08d}".rstrip("0").rstrip(".")
     return f"{sign}{text} RUST"
+
+
+def format_timestamp(seconds: int) -> str:
+    """Unix seconds as an ISO-like UTC date and time."""
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def describe_params(params: ChainParams) -> dict[str, str]:
@@ -64,7 +72,7 @@ def describe_header(header: BlockHeader) -> dict[str, str]:
         "Merkle root": header.merkle_root.hex(),
         "Votes root": header.votes_root.hex(),
         "State root": header.state_root.hex(),
-        "Timestamp": str(header.timestamp),
+        "Timestamp": f"{header.timestamp} ({format_timestamp(header.timestamp)})",
         "Bits": f"0x{header.bits:08x}",
         "Nonce": str(header.nonce),
     }

@@ -18,7 +18,16 @@ from node.consensus.pow import bits_from_target, pow_value, target_from_bits
 from node.crypto.merkle import merkle_root
 from node.params import ChainParams
 from node.types.block import Block, BlockHeader
-from node.types.tx import COINBASE_VOUT, NULL_TXID, SEQUENCE_FINAL, OutPoint, Tx, TxIn, TxOut, TxType
+from node.types.tx import (
+    COINBASE_VOUT,
+    NULL_TXID,
+    SEQUENCE_FINAL,
+    OutPoint,
+    Tx,
+    TxIn,
+    TxOut,
+    TxType,
+)
 
 EMPTY_STATE_ROOT = bytes(32)
 """Root of the empty state trie (documented in docs/PROTOCOL.md)."""

@@ -73,7 +73,8 @@ def test_common_values_from_spec() -> None:
         assert (p.subsidy_decay_numerator, p.subsidy_decay_denominator) == (88, 100)
         assert p.initial_max_block_size == 2_000_000
         assert (p.min_max_block_size, p.max_max_block_size) == (1_000_000, 64_000_000)
-        assert p.tickets_per_block == 5 and p.min_votes_per_block == 3
+        assert p.tickets_per_block == 5
+        assert p.min_votes_per_block == 3
         assert p.missed_penalty_percent == 1
         assert p.genesis_timestamp == 1_795_392_000  # 2026-11-23T00:00:00Z
         assert p.seeds == ()

@@ -28,4 +28,6 @@ class Command(BaseCommand):
             f"Rusty Coin {settings.RUSTY_NETWORK} web apps on "
             f"http://{options['host']}:{options['port']}/ (Ctrl-C to stop)"
         )
-        uvicorn.run(app, host=options["host"], port=options["port"], log_level="info", lifespan="off")
+        uvicorn.run(
+            app, host=options["host"], port=options["port"], log_level="info", lifespan="off"
+        )

@@ -142,7 +142,8 @@ def test_check_proof_of_work_accepts_and_rejects() -> None:
             bad = bytes(header)
         if good and bad:
             break
-    assert good is not None and bad is not None
+    assert good is not None
+    assert bad is not None
     check_proof_of_work(good, bits, params)
     with pytest.raises(HighHash) as info:
         check_proof_of_work(bad, bits, params)

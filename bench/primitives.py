@@ -23,7 +23,7 @@ from node.params import MAINNET
 from node.types.block import Block, BlockHeader
 from node.types.tx import OutPoint, Tx, TxIn, TxOut, TxType
 
-P2PKH = bytes.fromhex("76c014") + bytes(20) + bytes.fromhex("88ac")
+P2PKH = bytes.fromhex("76a914") + bytes(20) + bytes.fromhex("88ac")
 
 
 def sample_tx(seed: int) -> Tx:

@@ -1,0 +1,2 @@
+"""The chainstate: block index, connect/disconnect with undo, reorgs, fork choice, events,
+mining."""

@@ -1,0 +1,82 @@
+"""`python -m node`: mines, logs progress, stops cleanly on SIGTERM/SIGINT and resumes."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ADDRESS = "rcrt1q7lljk58rvp6nh9x0unrtx3tn407mddvzzlnfsx"  # p2pkh of secret 0x11..11
+
+
+def node_cmd(datadir: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "node", "--network", "regtest", "--datadir", str(datadir), *extra]
+
+
+def run_until(datadir: Path, pattern: str, *extra: str, sig: int = signal.SIGTERM) -> str:
+    log = datadir / "regtest" / "node.log"
+    proc = subprocess.Popen(
+        node_cmd(datadir, *extra), cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (log.exists() and re.search(pattern, log.read_text())):
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, log.read_text() if log.exists() else "no log"
+        time.sleep(0.1)
+    proc.send_signal(sig)
+    assert proc.wait(timeout=30) == 0
+    return log.read_text()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_mines_stops_cleanly_and_resumes(tmp_path: Path, sig: int) -> None:
+    text = run_until(tmp_path, r"mined block 5 ", "--mine", ADDRESS, sig=sig)
+    assert "shut down cleanly at height" in text
+    stopped = int(re.findall(r"shut down cleanly at height (\d+)", text)[-1])
+    assert stopped >= 5
+    assert re.search(r"progress: height=\d+ blocks/s=[\d.]+ progress=[\d.]+%", text)
+    again = run_until(tmp_path, rf"tip {stopped} ")
+    assert f"Rusty Coin node on regtest, datadir {tmp_path / 'regtest'}, tip {stopped} " in again
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mine", "bogus"], "--mine bogus"),
+        (["--mine", "rc1q7lljk58rvp6nh9x0unrtx3tn407mddvzzxsmkdc"], "--mine"),
+        (["--network", "devnet", "--stakevalidationheight", "5"], "only allowed on regtest"),
+        (["--network", "moon"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_fail_clearly(tmp_path: Path, args: list[str], message: str) -> None:
+    cmd = [sys.executable, "-m", "node", "--datadir", str(tmp_path), *args]
+    if "--network" not in args:
+        cmd[3:3] = ["--network", "regtest"]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_a_second_node_on_the_same_datadir_is_refused(tmp_path: Path) -> None:
+    log = tmp_path / "regtest" / "node.log"
+    first = subprocess.Popen(node_cmd(tmp_path), cwd=ROOT, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (log.exists() and "Rusty Coin node on regtest" in log.read_text()):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        second = subprocess.run(node_cmd(tmp_path), cwd=ROOT, capture_output=True, text=True,
+                                timeout=60)  # fmt: skip
+        assert second.returncode == 1
+        assert "cannot open the chainstate" in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=30)

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -38,6 +39,8 @@ from node.consensus.timerules import median_time_past
 from node.params import ChainParams
 from node.storage.env import ChainDB, WriteTxn
 from node.storage.records import BlockStatus
+from node.storage.schema import DB_STATE_TRIE
+from node.storage.trie import StateTrie
 from node.types.block import Block, BlockHeader
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,9 @@ class Chainstate:
         self.orphans: OrderedDict[bytes, Block] = OrderedDict()
         self.max_orphans = max_orphans
         self.chainlocks: dict[int, bytes] = {}
+        self.lock = threading.RLock()
+        """Held while the chain changes (like Bitcoin Core's cs_main): the miner, RPC and P2P
+        threads take it around process_block and multi-step reads."""
         self._sequence = 0
         self._failures: dict[bytes, ConsensusError] = {}
         """Why blocks failed to connect during the last activation (reported to the caller)."""
@@ -254,6 +260,14 @@ class Chainstate:
             tips.append(ChainTip(entry.hash, entry.height, entry.height - fork.height, status))
         return sorted(tips, key=lambda t: (-t.height, t.hash))
 
+    def state_proof(self, key: bytes) -> tuple[bytes, list[bytes]]:
+        """The tip's state root and the trie proof of `key` under it (for light clients;
+        check with node.storage.trie.verify_proof)."""
+        root = self.tip.header.state_root
+        with self.db.read() as txn:
+            proof = StateTrie(txn.kv(DB_STATE_TRIE)).get_proof(root, key)
+        return root, proof
+
     def expected_bits(self, parent: IndexEntry) -> int:
         """The `bits` a child of `parent` must carry (LWMA-1)."""
         window = self.params.lwma_window + 1
@@ -265,6 +279,10 @@ class Chainstate:
 
     def accept_header(self, header: BlockHeader) -> IndexEntry:
         """Validate a header against its parent and add it to the block tree."""
+        with self.lock:
+            return self._accept_header(header)
+
+    def _accept_header(self, header: BlockHeader) -> IndexEntry:
         known = self.entries.get(header.hash)
         if known is not None:
             if known.is_invalid:
@@ -308,6 +326,10 @@ class Chainstate:
 
     def process_block(self, block: Block) -> ProcessResult:
         """Check and store a block, then move to the best chain. Raises ConsensusError."""
+        with self.lock:
+            return self._process_block(block)
+
+    def _process_block(self, block: Block) -> ProcessResult:
         block_hash = block.hash
         known = self.entries.get(block_hash)
         if known is not None and known.has_data:
@@ -318,7 +340,7 @@ class Chainstate:
             self._add_orphan(block)
             return ProcessResult.ORPHAN
         check_block(block, self.params)
-        entry = self.accept_header(block.header)
+        entry = self._accept_header(block.header)
         self._store_block_data(entry, block)
         self._failures.clear()
         self.activate_best_chain()
@@ -366,7 +388,7 @@ class Chainstate:
             for child in children:
                 del self.orphans[child.hash]
                 try:
-                    self.process_block(child)
+                    self._process_block(child)
                 except ConsensusError as exc:
                     log.info("orphan %s rejected: %s", child.hash.hex(), exc)
                     continue
@@ -467,6 +489,10 @@ class Chainstate:
 
     def invalidate_block(self, block_hash: bytes) -> None:
         """Mark a block invalid by hand (like Bitcoin Core's invalidateblock) and reorg away."""
+        with self.lock:
+            self._invalidate_block(block_hash)
+
+    def _invalidate_block(self, block_hash: bytes) -> None:
         entry = self.entry(block_hash)
         if entry.height == 0:
             raise ReorgRefused("the genesis block cannot be invalidated")
@@ -483,6 +509,10 @@ class Chainstate:
     def reconsider_block(self, block_hash: bytes) -> None:
         """Clear the failure marks of a block, its ancestors and descendants, then re-activate
         (Bitcoin Core's reconsiderblock). Blocks that really are invalid fail again."""
+        with self.lock:
+            self._reconsider_block(block_hash)
+
+    def _reconsider_block(self, block_hash: bytes) -> None:
         entry = self.entry(block_hash)
         changed: list[IndexEntry] = []
         node: IndexEntry | None = entry
@@ -521,6 +551,10 @@ class Chainstate:
         Runs the full connect in a write transaction that is then aborted (nothing is
         written). Used by the miner to fill `state_root` before solving the proof of work.
         """
+        with self.lock:
+            return self._compute_state_root(block)
+
+    def _compute_state_root(self, block: Block) -> bytes:
         parent = self.tip
         if block.header.prev_hash != parent.hash:
             raise MissingParent("a template must build on the current tip")

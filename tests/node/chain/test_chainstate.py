@@ -147,3 +147,23 @@ def test_chain_tips_report_forks(tmp_path: Path, tmp_path_factory: pytest.TempPa
         assert tips[a.tip.hash].status == "active"
         assert tips[side.hash].status == "valid-fork"
         assert tips[side.hash].branch_length == 1
+
+
+def test_state_proofs_prove_utxos_and_absence(tmp_path: Path) -> None:
+    from node.storage.schema import state_utxo_key
+    from node.storage.trie import InvalidProof, verify_proof
+    from node.types.tx import OutPoint
+
+    with open_chain(tmp_path) as cs:
+        mine(cs, 4)
+        with cs.db.read() as txn:
+            op, coin = next(iter(txn.iter_utxos()))
+        key = state_utxo_key(op)
+        root, proof = cs.state_proof(key)
+        assert root == cs.tip.header.state_root
+        assert verify_proof(root, key, proof) == coin.serialize()
+        absent = state_utxo_key(OutPoint(bytes(32), 9))
+        root, proof = cs.state_proof(absent)
+        assert verify_proof(root, absent, proof) is None
+        with pytest.raises(InvalidProof):
+            verify_proof(bytes([1]) * 32, key, cs.state_proof(key)[1])

@@ -46,6 +46,7 @@ from node.types.block import Block, BlockHeader
 log = logging.getLogger(__name__)
 
 MAX_ORPHAN_BLOCKS = 100
+RECENT_BLOCKS = 16
 IBD_MAX_TIP_AGE = 24 * 3600
 
 
@@ -105,6 +106,8 @@ class Chainstate:
         """Held while the chain changes (like Bitcoin Core's cs_main): the miner, RPC and P2P
         threads take it around process_block and multi-step reads."""
         self._sequence = 0
+        self._recent_blocks: dict[bytes, Block] = {}
+        """Blocks just stored, kept decoded so connecting them does not re-read LMDB."""
         self._failures: dict[bytes, ConsensusError] = {}
         """Why blocks failed to connect during the last activation (reported to the caller)."""
         self._scripts = ScriptChecker(script_threads)
@@ -268,6 +271,12 @@ class Chainstate:
             proof = StateTrie(txn.kv(DB_STATE_TRIE)).get_proof(root, key)
         return root, proof
 
+    def block_size_limit(self, height: int | None = None) -> int:
+        """The adaptive size limit (SPEC §4) of a block at `height` on the active chain
+        (default: the next block)."""
+        height = self.height + 1 if height is None else height
+        return self._connector.block_size_limit(self.active, height)
+
     def expected_bits(self, parent: IndexEntry) -> int:
         """The `bits` a child of `parent` must carry (LWMA-1)."""
         window = self.params.lwma_window + 1
@@ -362,6 +371,9 @@ class Chainstate:
             txn.put_block_index(entry.record())
 
         self.db.write(write)
+        self._recent_blocks[entry.hash] = block
+        while len(self._recent_blocks) > RECENT_BLOCKS:
+            self._recent_blocks.pop(next(iter(self._recent_blocks)))
         if self._has_data_path(entry):
             self.candidates.add(entry)
 
@@ -442,8 +454,10 @@ class Chainstate:
     def _connect(self, entry: IndexEntry) -> bool:
         """Connect `entry` on top of the tip; False (and the branch marked) if it is invalid."""
         assert entry.parent is self.tip
-        with self.db.read() as txn:
-            block = txn.get_block(entry.hash)
+        block = self._recent_blocks.pop(entry.hash, None)
+        if block is None:
+            with self.db.read() as txn:
+                block = txn.get_block(entry.hash)
         if block is None:
             raise UnknownBlock(f"no data for block {entry.hash.hex()}")
         mtp = self.median_time_past(self.tip)

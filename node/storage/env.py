@@ -4,9 +4,13 @@ Owns opening and closing ``<datadir>/<network>/chain.lmdb``, the schema-version 
 checks, the single-writer lock, transactions (``read()`` / ``write()``) and automatic growth
 of the memory map. Record-level access lives in :mod:`node.storage.txn`.
 
-Durability: the environment is opened with ``sync`` and ``metasync`` on and ``writemap``
-off, so a committed write transaction survives a crash and a crash mid-transaction leaves
-the previous state. LMDB lets several processes write to one environment; the node allows
+Durability: the environment is opened with ``sync`` on, ``metasync`` off and ``writemap``
+off. Data pages are flushed at every commit and the meta page is not: LMDB then keeps
+atomicity and consistency across process and system crashes (a crash leaves either the old
+or the new tip), and after a power loss at most the last committed block is lost and
+re-downloaded. This halves the fsyncs per block (see docs/PERFORMANCE.md).
+
+LMDB lets several processes write to one environment; the node allows
 only one, enforced with ``fcntl.flock`` on ``<path>/LOCK``. Other processes may open the
 environment read-only at the same time (never open it twice in one process: share the
 ChainDB).
@@ -164,7 +168,7 @@ class ChainDB:
                 readonly=readonly,
                 create=not readonly,
                 sync=sync,
-                metasync=sync,
+                metasync=False,
                 writemap=False,
                 readahead=False,
                 lock=True,

@@ -31,6 +31,7 @@ $(VENV)/bin/python:
 
 $(STAMP_RUN): requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q --no-deps -e .   # console scripts (rustycoin-cli) pointing at this checkout
 	touch $@
 
 $(STAMP_DEV): requirements-dev.txt $(STAMP_RUN)

@@ -1,31 +1,40 @@
 """The node daemon: `python -m node --network NAME --datadir DIR [--mine ADDRESS]`.
 
-Opens (or creates) the chainstate in `<datadir>/<network>/`, logs to stderr and to
-`node.log`, optionally runs the built-in CPU miner, reports sync progress (height, blocks
-per second, percent) and shuts down cleanly on SIGINT/SIGTERM; a restart resumes from the
-stored tip. P2P, RPC and the mempool join this process as their issues land.
+Opens (or creates) the node in `<datadir>/<network>/` (chainstate, tx index, mempool, fee
+estimator, wallets: node.rpc.node.Node), logs to stderr and to `node.log`, serves JSON-RPC
+(`--rpcbind`, default 127.0.0.1, `--rpcport`, default per network; cookie file plus any
+`--rpcauth USER:SALT$HASH`), optionally runs the built-in CPU miner (which takes the
+mempool's best transactions), reports sync progress (height, blocks per second, percent)
+and shuts down cleanly on SIGINT/SIGTERM or the `stop` RPC; a restart resumes from the
+stored tip. P2P joins this process with its issue.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import logging
 import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
 from node.chain.chainstate import Chainstate
 from node.chain.events import BlockConnected, ChainEvent
-from node.chain.miner import BlockAssembler, solve
 from node.consensus.errors import ConsensusError
 from node.crypto.address import AddressError
 from node.errors import RustyError
 from node.params import NETWORKS, ChainParams, get_params
+from node.rpc.auth import Authenticator, RpcAuthEntry
+from node.rpc.dispatch import Dispatcher
+from node.rpc.methods import build_table
+from node.rpc.node import Node
+from node.rpc.ratelimit import RateLimiter
+from node.rpc.server import MAX_BODY, RpcServer
 from node.script.templates import script_for_address
 
 log = logging.getLogger("node")
@@ -53,9 +62,31 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="regtest only: override stake_validation_height",
     )
     parser.add_argument("--loglevel", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
+    rpc = parser.add_argument_group("JSON-RPC")
+    rpc.add_argument("--rpcbind", default="127.0.0.1", help="address to listen on")
+    rpc.add_argument("--rpcport", type=int, default=None,
+                     help="port (default per network, SPEC §12; 0 = any free port)")  # fmt: skip
+    rpc.add_argument("--rpcauth", action="append", default=[], metavar="USER:SALT$HASH",
+                     help="extra credentials, bitcoind's rpcauth format (repeatable)")  # fmt: skip
+    rpc.add_argument("--rpcratelimit", type=float, default=1000.0,
+                     help="requests per second per client IP (0 = unlimited)")  # fmt: skip
+    rpc.add_argument("--rpcburst", type=float, default=2000.0, help="rate-limit burst")
+    rpc.add_argument("--norpc", action="store_true", help="do not start the RPC server")
+    parser.add_argument("--mempool-max-mb", type=int, default=300, help="mempool size limit")
+    parser.add_argument("--wallet", action="append", default=[], metavar="NAME",
+                        help="load this wallet at start (repeatable)")  # fmt: skip
+    parser.add_argument("--no-txindex", action="store_true", help="no transaction index")
     args = parser.parse_args(argv)
     if args.stakevalidationheight is not None and args.network != "regtest":
         parser.error("--stakevalidationheight is only allowed on regtest")
+    if args.rpcport is not None and not 0 <= args.rpcport <= 65535:
+        parser.error("--rpcport must be between 0 and 65535")
+    if args.mempool_max_mb < 5:
+        parser.error("--mempool-max-mb must be at least 5")
+    try:
+        args.rpcauth = tuple(RpcAuthEntry.parse(text) for text in args.rpcauth)
+    except RustyError as exc:
+        parser.error(str(exc))
     return args
 
 
@@ -114,28 +145,83 @@ class ProgressReporter:
         self._last_time, self._last_height = now, height
 
 
-def run_miner(
-    chainstate: Chainstate, payout_script: bytes, interval: float, stop: threading.Event
-) -> None:
+def run_miner(node: Node, payout_script: bytes, interval: float, stop: threading.Event) -> None:
     """Mine on the tip until `stop` is set, at most one block per `interval` seconds."""
-    assembler = BlockAssembler(chainstate)
     last = 0.0
     while not stop.is_set():
         wait = last + interval - time.monotonic()
         if wait > 0 and stop.wait(wait):
             break
-        block = assembler.create_block(payout_script)
-        solved = solve(block, chainstate.params, should_stop=stop.is_set)
-        if solved is None:
-            continue
         try:
-            chainstate.process_block(solved)
+            solved = node.mine_block(payout_script, should_stop=stop.is_set)
         except ConsensusError as exc:  # pragma: no cover - our own template was invalid
             log.error("mined block rejected: %s", exc)
             stop.wait(1.0)
             continue
+        if solved is None:
+            continue
         last = time.monotonic()
-        log.info("mined block %d %s", chainstate.height, solved.hash.hex())
+        log.info("mined block %d %s", solved.header.height, solved.hash.hex())
+
+
+def large_body_limit(node: Node) -> int:
+    """Body limit for submitblock: the hex of the largest block allowed next, plus slack."""
+    limit = node.params.initial_max_block_size
+    try:
+        cs = node.chainstate
+        limit = cs._connector.block_size_limit(cs.active, cs.height + 1)
+    except Exception:  # pragma: no cover - fall back to the initial limit
+        log.exception("block size limit unavailable")
+    return 2 * limit + 64 * 1024
+
+
+async def serve_rpc(node: Node, args: argparse.Namespace, stop: threading.Event) -> int:
+    """Run the RPC server until `stop` is set (by a signal, the stop RPC or the caller)."""
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+
+    def wake() -> None:
+        stop.set()
+        woken.set()
+
+    def request_stop() -> None:
+        loop.call_soon_threadsafe(loop.call_later, 0.2, wake)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, _on_signal, signum, wake)
+    server: RpcServer | None = None
+    if not args.norpc:
+        dispatcher = Dispatcher(build_table(), node, request_stop=request_stop)
+        server = RpcServer(
+            dispatcher,
+            Authenticator(rpcauth=args.rpcauth),
+            netdir=node.netdir,
+            ratelimiter=RateLimiter(args.rpcratelimit, args.rpcburst),
+            max_body=MAX_BODY,
+            large_body=lambda: large_body_limit(node),
+        )
+        port = node.params.rpc_port if args.rpcport is None else args.rpcport
+        try:
+            await server.start(args.rpcbind, port)
+        except OSError as exc:
+            log.error("cannot start the RPC server on %s:%d: %s", args.rpcbind, port, exc)
+            stop.set()
+            return 1
+    try:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(woken.wait(), 0.5)
+            except TimeoutError:
+                continue
+    finally:
+        if server is not None:
+            await server.stop()
+    return 0
+
+
+def _on_signal(signum: int, wake: Callable[[], None]) -> None:
+    log.info("received %s, shutting down", signal.Signals(signum).name)
+    wake()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -159,11 +245,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        chainstate = Chainstate.open(args.datadir, params, script_threads=args.script_threads)
+        node = Node.open(
+            args.datadir,
+            params,
+            script_threads=args.script_threads,
+            txindex=not args.no_txindex,
+            mempool_max_mb=args.mempool_max_mb,
+            wallets=args.wallet,
+        )
     except RustyError as exc:
         log.error("cannot open the chainstate in %s: %s", netdir, exc)
         return 1
-    with chainstate:
+    status = 0
+    with node:
+        chainstate = node.chainstate
         log.info(
             "Rusty Coin node on %s, datadir %s, tip %d %s",
             params.name,
@@ -174,18 +269,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress = ProgressReporter(chainstate)
         chainstate.events.subscribe(progress)
         progress.report()
+        miner: threading.Thread | None = None
         if payout is not None:
             interval = args.block_interval
             if interval is None:
                 interval = float(params.target_spacing) if params.name == "devnet" else 0.0
             miner = threading.Thread(
-                target=run_miner, args=(chainstate, payout, interval, stop), name="miner"
+                target=run_miner, args=(node, payout, interval, stop), name="miner"
             )
             miner.start()
-            stop.wait()
+        if not stop.is_set():
+            status = asyncio.run(serve_rpc(node, args, stop))
+        stop.set()
+        if miner is not None:
             miner.join()
-        else:
-            stop.wait()
         progress.report()
         log.info("shut down cleanly at height %d", chainstate.height)
-    return 0
+    return status

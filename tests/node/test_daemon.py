@@ -1,4 +1,5 @@
-"""`python -m node`: mines, logs progress, stops cleanly on SIGTERM/SIGINT and resumes."""
+"""`python -m node`: mines, logs progress, serves RPC, stops cleanly on SIGTERM/SIGINT or
+the stop RPC, and resumes."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ ADDRESS = "rcrt1q7lljk58rvp6nh9x0unrtx3tn407mddvzzlnfsx"  # p2pkh of secret 0x11
 
 
 def node_cmd(datadir: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "node", "--network", "regtest", "--datadir", str(datadir), *extra]
+    return [sys.executable, "-m", "node", "--network", "regtest", "--datadir", str(datadir),
+            "--rpcport", "0", *extra]  # fmt: skip
 
 
 def run_until(datadir: Path, pattern: str, *extra: str, sig: int = signal.SIGTERM) -> str:
@@ -80,3 +82,54 @@ def test_a_second_node_on_the_same_datadir_is_refused(tmp_path: Path) -> None:
     finally:
         first.send_signal(signal.SIGTERM)
         first.wait(timeout=30)
+
+
+def test_stop_rpc_cookie_lifecycle_and_mempool_mining(tmp_path: Path) -> None:
+    """The RPC `stop` shuts the node down cleanly and removes the cookie; the miner and
+    generatetoaddress work side by side."""
+    from tests.node.rpc.nodeproc import start_node
+
+    node = start_node(tmp_path, "--mine", ADDRESS, "--block-interval", "0.2")
+    cookie = tmp_path / "regtest" / ".cookie"
+    try:
+        assert cookie.exists()
+        client = node.client()
+        deadline = time.monotonic() + 60
+        while client.call("getblockcount") < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert len(client.call("generatetoaddress", 2, ADDRESS)) == 2
+        assert client.call("stop") == "Rusty Coin server stopping"
+        assert node.proc.wait(timeout=30) == 0
+    finally:
+        node.stop()
+    assert not cookie.exists()
+    assert "shut down cleanly" in node.log()
+
+
+def test_rpc_port_in_use_fails_clearly(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        cmd = [*node_cmd(tmp_path)[:-2], "--rpcport", str(port)]
+        result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "cannot start the RPC server" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rpcauth", "bad"], "invalid rpcauth"),
+        (["--rpcport", "70000"], "--rpcport must be between"),
+        (["--mempool-max-mb", "1"], "--mempool-max-mb must be at least"),
+    ],
+)
+def test_bad_rpc_arguments(tmp_path: Path, args: list[str], message: str) -> None:
+    result = subprocess.run(node_cmd(tmp_path, *args), cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert message in result.stderr

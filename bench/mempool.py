@@ -212,4 +212,9 @@ def run() -> dict[str, Any]:
         figures["traced_bytes_per_tx"] = round(traced / len(sample))
         figures["estimated_usage_per_tx"] = round(pool.usage_bytes() / len(sample))
         pool.close()
+
+    # The third figure: getblockcount over one keep-alive connection to a real node.
+    from bench import rpc as rpc_bench
+
+    figures.update(rpc_bench.run())
     return figures

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,9 +17,17 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
 @contextmanager
-def running_site(port: int, datadir: Path) -> Iterator[str]:
-    """Migrate a fresh data dir, start the embedded process and yield its base URL."""
+def running_site(port: int, datadir: Path, *, node: bool = True) -> Iterator[str]:
+    """Migrate a fresh data dir, start the embedded process (web apps, and the devnet node
+    with its miner unless `node` is False) and yield the site's base URL."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update({"RUSTY_DATADIR": str(datadir), "DJANGO_SETTINGS_MODULE": "rustycoin.settings"})
     subprocess.run(
@@ -27,7 +37,8 @@ def running_site(port: int, datadir: Path) -> Iterator[str]:
     log = datadir / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "manage.py", "run", "--port", str(port)],
+            [sys.executable, "manage.py", "run", "--port", str(port),
+             *(["--node-rpcport", str(_free_port())] if node else ["--no-node"])],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -44,8 +55,8 @@ def running_site(port: int, datadir: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)  # like Ctrl-C: uvicorn stops, then the node
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=45)
         except subprocess.TimeoutExpired:
             proc.kill()

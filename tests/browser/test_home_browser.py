@@ -40,6 +40,11 @@ def test_home_page_renders_and_theme_toggles(tmp_path: Path, free_port: int) -> 
             page.goto(base + "/")
             page.wait_for_function("window.htmx !== undefined")
             assert page.locator("h1").inner_text() == "Rusty Coin devnet explorer"
+            # The embedded devnet node mines; htmx polling shows new blocks without a reload.
+            page.wait_for_function(
+                "Number(document.querySelector('#tip-height')?.textContent) >= 1",
+                timeout=45_000,
+            )
             assert page.locator("#genesis dd").first.inner_text().strip()
             before = page.evaluate("document.documentElement.dataset.theme")
             page.click("[data-theme-toggle]")

@@ -55,3 +55,11 @@ def test_security_headers(client: Client) -> None:
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_node_card_says_when_the_node_is_unreachable(client: Client) -> None:
+    response = client.get("/node-status")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "The node is not reachable" in body
+    assert 'hx-trigger="every 5s"' in body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -23,3 +24,8 @@ def test_run_serves_pages_and_static_assets(tmp_path: Path, free_port: int) -> N
         assert "htmx" in js.text
         assert httpx.get(base + "/static/dist/app.css", timeout=10).status_code == 200
         assert httpx.get(base + "/no-such-page", timeout=10).status_code == 404
+        # The embedded devnet node answers through the node-status card.
+        deadline = time.monotonic() + 45
+        while "tip-height" not in (card := httpx.get(base + "/node-status", timeout=10).text):
+            assert time.monotonic() < deadline, card
+            time.sleep(0.5)

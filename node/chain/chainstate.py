@@ -319,9 +319,13 @@ class Chainstate:
         return entry
 
     def _check_fork_point(self, parent: IndexEntry) -> None:
+        """Refuse a header whose branch leaves the active chain too deep (or across a lock)."""
         if self.on_active_chain(parent):
             return
-        fork = last_common_ancestor(parent, self.tip)
+        self._check_reorg(last_common_ancestor(parent, self.tip))
+
+    def _check_reorg(self, fork: IndexEntry) -> None:
+        """Refuse to disconnect down to `fork`: deeper than max_reorg_depth or a ChainLock."""
         if self.tip.height - fork.height > self.params.max_reorg_depth:
             raise ForkTooDeep(
                 f"fork at height {fork.height} is deeper than max_reorg_depth "
@@ -432,7 +436,7 @@ class Chainstate:
                 break
             fork = last_common_ancestor(self.tip, best)
             try:
-                self._check_fork_point(fork)
+                self._check_reorg(fork)
             except ForkTooDeep as exc:
                 log.warning("not reorganising to %s: %s", best.hash.hex(), exc)
                 self.candidates.discard(best)

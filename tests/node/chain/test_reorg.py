@@ -145,3 +145,40 @@ def test_first_seen_wins_a_tie(prefix_dir: Path, tmp_path_factory: pytest.TempPa
         mine_tip = a.tip.hash
         a.process_block(b.get_block(b.tip.hash))
         assert a.tip.hash == mine_tip
+
+
+def test_no_reorg_deeper_than_max_reorg_depth(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import dataclasses
+
+    params = dataclasses.replace(REGTEST, max_reorg_depth=3)
+    a_dir, b_dir = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    with open_chain(a_dir, params) as a, open_chain(b_dir, params) as b:
+        mine(a, 5, tag=b"a")
+        branch = [bytes(h) for h in mine(b, 7, tag=b"b")]
+        blocks = [b.get_block(h) for h in branch]
+        tip = a.tip.hash
+        a.process_block(blocks[0])  # its parent (genesis) is on a's chain: accepted
+        with pytest.raises(ConsensusError) as info:
+            a.process_block(blocks[1])  # forks 5 blocks below a's tip > 3
+        assert info.value.reason == "bad-fork-prior-to-maxreorgdepth"
+        assert a.tip.hash == tip
+
+
+def test_activation_refuses_a_reorg_that_became_too_deep(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    import dataclasses
+
+    params = dataclasses.replace(REGTEST, max_reorg_depth=3)
+    a_dir, b_dir = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    with open_chain(a_dir, params) as a, open_chain(b_dir, params) as b:
+        mine(a, 2, tag=b"a")
+        blocks = [b.get_block(h) for h in mine(b, 6, tag=b"b")]
+        # Headers of b's branch arrive while the fork is shallow (2 below a's tip) ...
+        for block in blocks:
+            a.accept_header(block.header)
+        mine(a, 2, tag=b"a2")  # ... then a's chain grows: the fork is now 4 deep
+        tip = a.tip.hash
+        for block in blocks:
+            a.process_block(block)
+        assert a.tip.hash == tip  # more work, but beyond max_reorg_depth: not taken

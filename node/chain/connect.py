@@ -241,9 +241,7 @@ class BlockConnector:
             for vout, out in enumerate(tx.outputs):
                 if is_unspendable(out.script_pubkey):
                     continue
-                op = OutPoint(txid, vout)
-                if txn.get_coin(op) is not None:
-                    txn.delete_coin(op)
+                txn.remove_coin(OutPoint(txid, vout))  # absent if spent in this block
             if position:
                 for txin, coin in zip(tx.inputs, undo.spent[position - 1], strict=True):
                     if txin.prevout.txid not in txids:

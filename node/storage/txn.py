@@ -333,6 +333,11 @@ class WriteTxn(ReadTxn):
         except CorruptRecord as exc:
             raise _corrupt(exc, DB_UTXO, key) from None
 
+    def remove_coin(self, outpoint: OutPoint) -> bool:
+        """Remove a coin without decoding it; False if it was not there (used by disconnect,
+        where the value is already known from the block)."""
+        return bool(self._txn.delete(utxo_key(outpoint), db=self._utxo))
+
     def delete_coins(self, outpoints: Iterable[OutPoint]) -> list[Coin]:
         """:meth:`delete_coin` for many outpoints; the spent coins in the same order."""
         return [self.delete_coin(outpoint) for outpoint in outpoints]

@@ -17,83 +17,29 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench._regtest import PARAMS, Signer, open_regtest
 from bench._timing import rate
-from node.chain.chainstate import Chainstate
-from node.chain.miner import BlockAssembler, coinbase_tx, solve
 from node.consensus.subsidy import reward_split
 from node.crypto import schnorr
-from node.crypto.merkle import merkle_root
 from node.params import get_params
-from node.script import PrecomputedTxData, sign_input
-from node.script.templates import p2pkh_script_for_pubkey, p2pkh_script_sig
 from node.types.block import Block
 from node.types.codec import ByteReader, encode_compact_size
-from node.types.tx import OutPoint, Tx, TxIn, TxOut, TxType
+from node.types.tx import OutPoint, TxOut
 
-PARAMS = get_params("regtest")
-SECRET = bytes.fromhex("42" * 32)
-PUBKEY = schnorr.pubkey_from_secret(SECRET)
-SCRIPT = p2pkh_script_for_pubkey(PUBKEY)
-SPACING = 150
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = float(PARAMS.genesis_timestamp + 10**8)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _open(path: Path, threads: int = 0) -> Chainstate:
-    return Chainstate.open(path, PARAMS, clock=_Clock(), script_threads=threads)
-
-
-def _signed(op: OutPoint, value: int, outputs: list[TxOut]) -> Tx:
-    unsigned = Tx(1, TxType.STANDARD, (TxIn(op, 0xFFFFFFFE),), tuple(outputs), 0, b"", (b"",))
-    spent = TxOut(value, SCRIPT)
-    sig = sign_input(SECRET, unsigned, 0, spent, precomputed=PrecomputedTxData.from_tx(unsigned),
-                     aux_rand=bytes(32))  # fmt: skip
-    return Tx(1, TxType.STANDARD, unsigned.inputs, unsigned.outputs, 0, b"",
-              (p2pkh_script_sig(sig, PUBKEY),))  # fmt: skip
-
-
-def _mine(cs: Chainstate, txs: list[Tx], coinbase_outputs: list[TxOut] | None = None) -> Block:
-    assembler = BlockAssembler(cs)
-    block = assembler.create_block(SCRIPT, txs, timestamp=cs.tip.timestamp + SPACING)
-    if coinbase_outputs is not None:
-        cb = coinbase_tx(cs.height + 1, coinbase_outputs)
-        all_txs = (cb, *txs)
-        header = block.header
-        draft = Block(
-            type(header)(header.version, header.height, header.prev_hash,
-                         merkle_root([t.wtxid for t in all_txs]), header.votes_root,
-                         header.state_root, header.timestamp, header.bits, 0),
-            (), all_txs,
-        )  # fmt: skip
-        root = cs.compute_state_root(draft)
-        h = draft.header
-        block = Block(
-            type(h)(h.version, h.height, h.prev_hash, h.merkle_root, h.votes_root, root,
-                    h.timestamp, h.bits, 0),
-            (), all_txs,
-        )  # fmt: skip
-    solved = solve(block, PARAMS)
-    assert solved is not None
-    cs.process_block(solved)
-    return solved
+SIGNER = Signer(bytes.fromhex("42" * 32))
+SCRIPT = SIGNER.script
 
 
 def generate_chain(path: Path, n_blocks: int, n_txs: int) -> list[Block]:
     """Funding block (a coinbase with n_txs outputs), maturity blocks, then the workload."""
     blocks: list[Block] = []
-    with _open(path) as cs:
+    with open_regtest(path) as cs:
         share = reward_split(1, 0, False, PARAMS).miner
         per = share // n_txs
-        funding = _mine(cs, [], [TxOut(per, SCRIPT) for _ in range(n_txs)])
+        funding = SIGNER.mine(cs, [], [TxOut(per, SCRIPT) for _ in range(n_txs)])
         blocks.append(funding)
         for _ in range(PARAMS.coinbase_maturity):
-            blocks.append(_mine(cs, []))
+            blocks.append(SIGNER.mine(cs))
         coins = [(OutPoint(funding.txs[0].txid, i), per) for i in range(n_txs)]
         for _ in range(n_blocks):
             txs = []
@@ -101,10 +47,10 @@ def generate_chain(path: Path, n_blocks: int, n_txs: int) -> list[Block]:
             for op, value in coins:
                 # Two outputs; the chain continues from the first, so values never run out.
                 keep = value - 200 - 1
-                tx = _signed(op, value, [TxOut(keep, SCRIPT), TxOut(1, SCRIPT)])
+                tx = SIGNER.spend(op, value, [TxOut(keep, SCRIPT), TxOut(1, SCRIPT)])
                 txs.append(tx)
                 next_coins.append((OutPoint(tx.txid, 0), keep))
-            blocks.append(_mine(cs, txs))
+            blocks.append(SIGNER.mine(cs, txs))
             coins = next_coins
     return blocks
 
@@ -158,7 +104,7 @@ def run() -> dict[str, Any]:
     for threads in thread_options:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp)
-            with _open(path, threads) as cs:
+            with open_regtest(path, threads) as cs:
                 for block in blocks[: 1 + PARAMS.coinbase_maturity]:
                     cs.process_block(block)
                 started = time.perf_counter()

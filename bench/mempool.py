@@ -22,90 +22,37 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from bench._regtest import PARAMS, Signer, open_regtest
 from bench._timing import seconds
-from node.chain.chainstate import Chainstate
-from node.chain.miner import BlockAssembler, coinbase_tx, solve
 from node.consensus.subsidy import reward_split
-from node.crypto import schnorr
-from node.crypto.merkle import merkle_root
 from node.mempool import Mempool
-from node.params import get_params
-from node.script import PrecomputedTxData, sign_input
-from node.script.templates import p2pkh_script_for_pubkey, p2pkh_script_sig
 from node.types.block import Block
 from node.types.codec import ByteReader, encode_compact_size
-from node.types.tx import OutPoint, Tx, TxIn, TxOut, TxType
+from node.types.tx import OutPoint, Tx, TxOut
 
-PARAMS = get_params("regtest")
-SECRET = bytes.fromhex("43" * 32)
-PUBKEY = schnorr.pubkey_from_secret(SECRET)
-SCRIPT = p2pkh_script_for_pubkey(PUBKEY)
-SPACING = 150
+SIGNER = Signer(bytes.fromhex("43" * 32))
+SCRIPT = SIGNER.script
 FEE = 300
 """Per transaction: about 1,600 units/kvB on a 187-byte transaction."""
 SIDE = 1000
 """Value of the second (non-dust) output of every transaction."""
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = float(PARAMS.genesis_timestamp + 10**8)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _open(path: Path) -> Chainstate:
-    return Chainstate.open(path, PARAMS, clock=_Clock())
-
-
-def _signed(op: OutPoint, value: int, outputs: list[TxOut]) -> Tx:
-    unsigned = Tx(1, TxType.STANDARD, (TxIn(op, 0xFFFFFFFE),), tuple(outputs), 0, b"", (b"",))
-    spent = TxOut(value, SCRIPT)
-    sig = sign_input(SECRET, unsigned, 0, spent, precomputed=PrecomputedTxData.from_tx(unsigned),
-                     aux_rand=bytes(32))  # fmt: skip
-    return Tx(1, TxType.STANDARD, unsigned.inputs, unsigned.outputs, 0, b"",
-              (p2pkh_script_sig(sig, PUBKEY),))  # fmt: skip
-
-
-def _mine(cs: Chainstate, coinbase_outputs: list[TxOut] | None = None) -> Block:
-    block = BlockAssembler(cs).create_block(SCRIPT, (), timestamp=cs.tip.timestamp + SPACING)
-    if coinbase_outputs is not None:
-        cb = coinbase_tx(cs.height + 1, coinbase_outputs)
-        h = block.header
-        draft = Block(
-            type(h)(h.version, h.height, h.prev_hash, merkle_root([cb.wtxid]), h.votes_root,
-                    h.state_root, h.timestamp, h.bits, 0),
-            (), (cb,),
-        )  # fmt: skip
-        root = cs.compute_state_root(draft)
-        d = draft.header
-        block = Block(
-            type(d)(d.version, d.height, d.prev_hash, d.merkle_root, d.votes_root, root,
-                    d.timestamp, d.bits, 0),
-            (), (cb,),
-        )  # fmt: skip
-    solved = solve(block, PARAMS)
-    assert solved is not None
-    cs.process_block(solved)
-    return solved
-
-
 def _chain(op: OutPoint, value: int, length: int, out: list[Tx]) -> None:
     for _ in range(length):
         keep = value - FEE - SIDE
-        tx = _signed(op, value, [TxOut(keep, SCRIPT), TxOut(SIDE, SCRIPT)])
+        tx = SIGNER.spend(op, value, [TxOut(keep, SCRIPT), TxOut(SIDE, SCRIPT)])
         out.append(tx)
         op, value = OutPoint(tx.txid, 0), keep
 
 
 def generate(n_funds: int, group: int) -> tuple[list[Block], list[Tx]]:
     """Funding + maturity blocks, and the workload transactions in acceptance order."""
-    with tempfile.TemporaryDirectory() as tmp, _open(Path(tmp)) as cs:
+    with tempfile.TemporaryDirectory() as tmp, open_regtest(Path(tmp)) as cs:
         share = reward_split(1, 0, False, PARAMS).miner
         per = share // n_funds
-        blocks = [_mine(cs, [TxOut(per, SCRIPT) for _ in range(n_funds)])]
-        blocks += [_mine(cs) for _ in range(PARAMS.coinbase_maturity)]
+        blocks = [SIGNER.mine(cs, (), [TxOut(per, SCRIPT) for _ in range(n_funds)])]
+        blocks += [SIGNER.mine(cs) for _ in range(PARAMS.coinbase_maturity)]
     funding = blocks[0].txs[0].txid
     txs: list[Tx] = []
     for i in range(n_funds):
@@ -114,7 +61,7 @@ def generate(n_funds: int, group: int) -> tuple[list[Block], list[Tx]]:
             _chain(op, per, group, txs)
             continue
         half = (per - FEE) // 2
-        root = _signed(op, per, [TxOut(half, SCRIPT), TxOut(per - FEE - half, SCRIPT)])
+        root = SIGNER.spend(op, per, [TxOut(half, SCRIPT), TxOut(per - FEE - half, SCRIPT)])
         txs.append(root)
         rest = group - 1
         _chain(OutPoint(root.txid, 0), half, (rest + 1) // 2, txs)
@@ -159,7 +106,7 @@ def run() -> dict[str, Any]:
         "pool_txs": len(txs),
         "generation_s": None if generation_s is None else round(generation_s, 1),
     }
-    with tempfile.TemporaryDirectory() as tmp, _open(Path(tmp)) as cs:
+    with tempfile.TemporaryDirectory() as tmp, open_regtest(Path(tmp)) as cs:
         for block in blocks:
             cs.process_block(block)
         pool = Mempool(cs, clock=cs.clock)
@@ -199,7 +146,7 @@ def run() -> dict[str, Any]:
     # Calibrate the usage estimate: traced Python allocations of a pool of 5,000 (decoded
     # transactions included).
     sample = raw[:5000]
-    with tempfile.TemporaryDirectory() as tmp, _open(Path(tmp)) as cs:
+    with tempfile.TemporaryDirectory() as tmp, open_regtest(Path(tmp)) as cs:
         for block in blocks:
             cs.process_block(block)
         pool = Mempool(cs, clock=cs.clock)

@@ -88,14 +88,23 @@ class BlockAssembler:
         *,
         timestamp: int | None = None,
         tag: bytes = b"rusty",
+        coinbase_outputs: Sequence[TxOut] | None = None,
     ) -> Block:
-        """An unsolved block (nonce 0) with a correct state root; raises on invalid txs."""
+        """An unsolved block (nonce 0) with a correct state root; raises on invalid txs.
+
+        By default the coinbase pays the whole miner share plus fees to `payout_script`;
+        `coinbase_outputs` replaces that with explicit outputs (e.g. a pool's payouts, or a
+        fan-out funding block in tests), which must not exceed it.
+        """
         cs = self.chainstate
         params = cs.params
         parent = cs.tip
         height = parent.height + 1
         split = reward_split(height, 0, False, params)
-        coinbase = coinbase_tx(height, [TxOut(split.miner + self.fees_of(txs), payout_script)], tag)
+        outputs = coinbase_outputs
+        if outputs is None:
+            outputs = [TxOut(split.miner + self.fees_of(txs), payout_script)]
+        coinbase = coinbase_tx(height, outputs, tag)
         all_txs = (coinbase, *txs)
         earliest = cs.median_time_past(parent) + 1
         when = max(earliest, int(cs.clock()) if timestamp is None else timestamp)

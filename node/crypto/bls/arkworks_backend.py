@@ -31,8 +31,9 @@ from node.crypto.bls.encoding import (
     check_message,
     g1_well_formed,
     g2_well_formed,
+    require_items,
 )
-from node.crypto.bls.errors import EmptyInput, InvalidPoint, InvalidPublicKey, InvalidSignature
+from node.crypto.bls.errors import InvalidPoint, InvalidPublicKey, InvalidSignature
 from node.crypto.bls.scalar import (
     ScalarOps,
     check_scalar,
@@ -87,15 +88,6 @@ def _g2(data: object, what: str) -> G2Point:
     return point
 
 
-def _items(items: object, what: str) -> list[object]:
-    seq = as_sequence(items)
-    if seq is None:
-        raise TypeError(f"{what} must be a list or tuple, got {type(items).__name__}")
-    if not seq:
-        raise EmptyInput(f"{what} is empty")
-    return seq
-
-
 def _core_verify(pk: object, msg: object, sig: object, dst: bytes) -> bool:
     pk_point = _decode_pubkey(pk)
     raw_msg = as_bytes(msg)
@@ -136,7 +128,7 @@ class ArkworksBackend(ScalarOps):
 
     def aggregate(self, sigs: Sequence[bytes]) -> bytes:
         acc = _G2_ZERO
-        for i, sig in enumerate(_items(sigs, "signature list")):
+        for i, sig in enumerate(require_items(sigs, "signature list")):
             point = _decode_g2(sig)
             if point is None:
                 raise InvalidSignature(f"signature {i} is not a valid compressed G2 point")
@@ -145,7 +137,7 @@ class ArkworksBackend(ScalarOps):
 
     def aggregate_pubkeys(self, pks: Sequence[bytes]) -> bytes:
         acc = _G1_ZERO
-        for i, pk in enumerate(_items(pks, "public key list")):
+        for i, pk in enumerate(require_items(pks, "public key list")):
             point = _decode_pubkey(pk)
             if point is None:
                 raise InvalidPublicKey(f"public key {i} fails KeyValidate")
@@ -230,7 +222,7 @@ class ArkworksBackend(ScalarOps):
         return (-_g2(p, "p")).to_compressed_bytes()
 
     def poly_eval_g1(self, commitments: Sequence[bytes], x: int) -> bytes:
-        items = _items(commitments, "commitment list")
+        items = require_items(commitments, "commitment list")
         points = [_g1(c, f"commitment {j}") for j, c in enumerate(items)]
         scalars = [Scalar(v) for v in powers(check_scalar(x, "x"), len(points))]
         return G1Point.multiexp_unchecked(points, scalars).to_compressed_bytes()

@@ -8,7 +8,7 @@ of loosely typed arguments (bytes-likes, sequences, messages, DSTs) both backend
 """
 
 from node.crypto.bls.constants import FIELD_MODULUS, G1_SIZE, G2_SIZE
-from node.crypto.bls.errors import InvalidMessage
+from node.crypto.bls.errors import EmptyInput, InvalidMessage
 
 _C_FLAG = 0x80  # compressed form
 _B_FLAG = 0x40  # point at infinity
@@ -31,6 +31,16 @@ def as_sequence(items: object) -> list[object] | None:
     if isinstance(items, list | tuple):
         return list(items)
     return None
+
+
+def require_items(items: object, what: str) -> list[object]:
+    """A non-empty list or tuple as a list: TypeError for other types, EmptyInput if empty."""
+    seq = as_sequence(items)
+    if seq is None:
+        raise TypeError(f"{what} must be a list or tuple, got {type(items).__name__}")
+    if not seq:
+        raise EmptyInput(f"{what} is empty")
+    return seq
 
 
 def _fp_below_modulus(chunk: bytes, strip_flags: bool) -> bool:

@@ -34,8 +34,9 @@ from node.crypto.bls.encoding import (
     check_message,
     g1_well_formed,
     g2_well_formed,
+    require_items,
 )
-from node.crypto.bls.errors import EmptyInput, InvalidPoint, InvalidPublicKey, InvalidSignature
+from node.crypto.bls.errors import InvalidPoint, InvalidPublicKey, InvalidSignature
 from node.crypto.bls.scalar import (
     ScalarOps,
     check_key_material,
@@ -86,15 +87,6 @@ def _g2(data: object, what: str) -> G2Uncompressed:
     if point is None:
         raise InvalidPoint(f"{what} is not a valid compressed G2 point")
     return point
-
-
-def _items(items: object, what: str) -> list[object]:
-    seq = as_sequence(items)
-    if seq is None:
-        raise TypeError(f"{what} must be a list or tuple, got {type(items).__name__}")
-    if not seq:
-        raise EmptyInput(f"{what} is empty")
-    return seq
 
 
 def _bytes_list(items: object) -> list[bytes] | None:
@@ -158,7 +150,7 @@ class PyEccBackend(ScalarOps):
         return _checked_verify(raw, raw, proof, lambda p, _m, s: _POP.PopVerify(p, s))
 
     def aggregate(self, sigs: Sequence[bytes]) -> bytes:
-        items = _items(sigs, "signature list")
+        items = require_items(sigs, "signature list")
         points: list[G2Uncompressed] = []
         for i, sig in enumerate(items):
             point = _decode_g2(sig)
@@ -171,7 +163,7 @@ class PyEccBackend(ScalarOps):
         return bytes(G2_to_signature(acc))
 
     def aggregate_pubkeys(self, pks: Sequence[bytes]) -> bytes:
-        items = _items(pks, "public key list")
+        items = require_items(pks, "public key list")
         acc = Z1
         for i, pk in enumerate(items):
             point = _decode_g1(pk)
@@ -248,7 +240,7 @@ class PyEccBackend(ScalarOps):
         return bytes(G2_to_signature(neg(_g2(p, "p"))))
 
     def poly_eval_g1(self, commitments: Sequence[bytes], x: int) -> bytes:
-        items = _items(commitments, "commitment list")
+        items = require_items(commitments, "commitment list")
         points = [_g1(c, f"commitment {j}") for j, c in enumerate(items)]
         check_scalar(x, "x")
         acc = Z1

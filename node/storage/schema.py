@@ -41,6 +41,10 @@ __all__ = [
     "STATE_PROPOSAL_PREFIX",
     "STATE_TICKET_PREFIX",
     "STATE_UTXO_PREFIX",
+    "TICKET_LIVE_PREFIX",
+    "TICKET_POOL_INFO_KEY",
+    "TICKET_PURCHASE_PREFIX",
+    "TICKET_RECORD_PREFIX",
     "TRIE_HEIGHT_PREFIX",
     "TRIE_JOURNAL_PREFIX",
     "TRIE_NODE_PREFIX",
@@ -54,6 +58,13 @@ __all__ = [
     "state_proposal_key",
     "state_ticket_key",
     "state_utxo_key",
+    "ticket_id_from_live_key",
+    "ticket_id_from_record_key",
+    "ticket_live_key",
+    "ticket_purchase_key",
+    "ticket_purchase_key_parts",
+    "ticket_purchase_prefix",
+    "ticket_record_key",
     "trie_height_key",
     "trie_journal_key",
     "trie_journal_key_parts",
@@ -83,9 +94,11 @@ DB_UTXO: Final = b"utxo"
 DB_HEIGHTS: Final = b"heights"
 #: The state trie's nodes (trie_node_key) and per-block journals (trie_journal_key).
 DB_STATE_TRIE: Final = b"state_trie"
-#: Reserved for the stake layer (tickets), the masternode list, governance and quorums; their
-#: key builders are added here by those layers.
+#: The ticket pool (ticket_record_key, ticket_live_key, ticket_purchase_key,
+#: TICKET_POOL_INFO_KEY).
 DB_TICKETS: Final = b"tickets"
+#: Reserved for the masternode list, governance and quorums; their key builders are added
+#: here by those layers.
 DB_MASTERNODES: Final = b"masternodes"
 DB_GOVERNANCE: Final = b"governance"
 DB_QUORUMS: Final = b"quorums"
@@ -127,6 +140,15 @@ TRIE_JOURNAL_PREFIX: Final = b"j"
 TRIE_HEIGHT_PREFIX: Final = b"h"
 TRIE_PRUNE_FLOOR_KEY: Final = b"p"
 """Key in DB_STATE_TRIE of the prune floor (u64 BE): no journal is kept below it."""
+
+TICKET_RECORD_PREFIX: Final = b"t"
+"""DB_TICKETS: ``b"t"`` + ticket id -> the ticket record (``Ticket.serialize()``)."""
+TICKET_LIVE_PREFIX: Final = b"l"
+"""DB_TICKETS: ``b"l"`` + ticket id -> empty value; present exactly while the ticket is LIVE."""
+TICKET_PURCHASE_PREFIX: Final = b"p"
+"""DB_TICKETS: ``b"p"`` + purchase height u64 BE + ticket id -> empty value, one per record."""
+TICKET_POOL_INFO_KEY: Final = b"i"
+"""DB_TICKETS: the single key of the pool info (``PoolInfo.serialize()``)."""
 
 STATE_UTXO_PREFIX: Final = b"utxo"
 STATE_TICKET_PREFIX: Final = b"tckt"
@@ -221,6 +243,59 @@ def trie_journal_key_parts(key: bytes) -> tuple[int, bytes]:
     """Inverse of :func:`trie_journal_key`: ``(height, block_hash)``."""
     if len(key) != 1 + HEIGHT_KEY_SIZE + HASH_KEY_SIZE or key[:1] != TRIE_JOURNAL_PREFIX:
         raise InvalidKey(f"trie journal key: malformed ({key.hex()})")
+    height: int = _U64BE.unpack_from(key, 1)[0]
+    return height, bytes(key[1 + HEIGHT_KEY_SIZE :])
+
+
+# --------------------------------------------------------------------------- tickets db
+#
+# DB_TICKETS holds the stake layer's ticket pool (node.stake.store.LmdbTicketStore): one
+# record per ticket plus two indexes kept in step with it, and the pool info. The one-byte
+# prefixes keep the kinds apart; within a kind, keys sort by ticket id (records, LIVE set)
+# or by purchase height then ticket id (purchase index).
+
+
+def ticket_record_key(ticket_id: bytes) -> bytes:
+    """Key of a ticket record in DB_TICKETS: ``b"t"`` + ticket id (32)."""
+    return TICKET_RECORD_PREFIX + _hash32(ticket_id, "ticket id")
+
+
+def ticket_live_key(ticket_id: bytes) -> bytes:
+    """Key of a ticket in DB_TICKETS' LIVE index: ``b"l"`` + ticket id (32)."""
+    return TICKET_LIVE_PREFIX + _hash32(ticket_id, "ticket id")
+
+
+def ticket_purchase_key(height: int, ticket_id: bytes) -> bytes:
+    """Key of a ticket in DB_TICKETS' purchase-height index: ``b"p"`` + height u64 BE +
+    ticket id (32), so the tickets bought at one height are adjacent."""
+    return TICKET_PURCHASE_PREFIX + _height(height) + _hash32(ticket_id, "ticket id")
+
+
+def ticket_purchase_prefix(height: int) -> bytes:
+    """The common prefix of every purchase-index key at ``height`` (``b"p"`` + u64 BE)."""
+    return TICKET_PURCHASE_PREFIX + _height(height)
+
+
+def _ticket_id_after(key: bytes, prefix: bytes, what: str) -> bytes:
+    if len(key) != len(prefix) + HASH_KEY_SIZE or not key.startswith(prefix):
+        raise InvalidKey(f"{what}: malformed ({key.hex()})")
+    return bytes(key[len(prefix) :])
+
+
+def ticket_id_from_record_key(key: bytes) -> bytes:
+    """Inverse of :func:`ticket_record_key`."""
+    return _ticket_id_after(key, TICKET_RECORD_PREFIX, "ticket record key")
+
+
+def ticket_id_from_live_key(key: bytes) -> bytes:
+    """Inverse of :func:`ticket_live_key`."""
+    return _ticket_id_after(key, TICKET_LIVE_PREFIX, "ticket live key")
+
+
+def ticket_purchase_key_parts(key: bytes) -> tuple[int, bytes]:
+    """Inverse of :func:`ticket_purchase_key`: ``(height, ticket_id)``."""
+    if len(key) != 1 + HEIGHT_KEY_SIZE + HASH_KEY_SIZE or key[:1] != TICKET_PURCHASE_PREFIX:
+        raise InvalidKey(f"ticket purchase key: malformed ({key.hex()})")
     height: int = _U64BE.unpack_from(key, 1)[0]
     return height, bytes(key[1 + HEIGHT_KEY_SIZE :])
 

@@ -37,6 +37,7 @@ from node.consensus.genesis import build_genesis
 from node.consensus.pow import block_work
 from node.consensus.timerules import median_time_past
 from node.params import ChainParams
+from node.script.cache import ScriptCache
 from node.storage.env import ChainDB, WriteTxn
 from node.storage.records import BlockStatus
 from node.storage.schema import DB_STATE_TRIE
@@ -110,7 +111,9 @@ class Chainstate:
         """Blocks just stored, kept decoded so connecting them does not re-read LMDB."""
         self._failures: dict[bytes, ConsensusError] = {}
         """Why blocks failed to connect during the last activation (reported to the caller)."""
-        self._scripts = ScriptChecker(script_threads)
+        self.script_cache = ScriptCache()
+        """wtxids whose scripts verified (filled by the mempool; connect skips them)."""
+        self._scripts = ScriptChecker(script_threads, self.script_cache)
         self._connector = BlockConnector(params, self._scripts)
         self._load()
 

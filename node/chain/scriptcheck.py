@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from node.consensus.errors import ScriptVerifyFailed
 from node.script import CONSENSUS_FLAGS, PrecomputedTxData, ScriptError, verify_input
+from node.script.cache import ScriptCache
 from node.types.tx import Tx, TxOut
 
 Job = tuple[Tx, Sequence[TxOut]]
@@ -31,14 +32,17 @@ def _check_jobs(jobs: Sequence[Job]) -> None:
 
 
 class ScriptChecker:
-    """Runs the script checks of a block inline or on `threads` worker threads."""
+    """Runs the script checks of a block inline or on `threads` worker threads, skipping
+    transactions the script cache already knows to be valid (e.g. from the mempool)."""
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self, threads: int = 0, cache: ScriptCache | None = None) -> None:
         self.threads = threads
+        self.cache = cache if cache is not None else ScriptCache()
         self._pool = ThreadPoolExecutor(threads, "script") if threads > 1 else None
 
     def check(self, jobs: Sequence[Job]) -> None:
         """Raise ScriptVerifyFailed for the first failing input (in block order per chunk)."""
+        jobs = [job for job in jobs if not self.cache.check(job[0].wtxid)]
         if self._pool is None or len(jobs) < 2 * self.threads:
             _check_jobs(jobs)
             return

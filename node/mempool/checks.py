@@ -18,16 +18,24 @@ from node.consensus.errors import SequenceLocksNotMet
 from node.mempool.entry import MempoolEntry
 from node.mempool.errors import ScriptReject
 from node.script import CONSENSUS_FLAGS, STANDARD_FLAGS, PrecomputedTxData, ScriptError
+from node.script.cache import ScriptCache
 from node.script.verify import verify_input
 from node.storage.records import Coin
 from node.types.tx import OutPoint, Tx, TxOut
 
 
-def verify_scripts(tx: Tx, spent_outputs: Sequence[TxOut], *, standard: bool = True) -> None:
+def verify_scripts(
+    tx: Tx,
+    spent_outputs: Sequence[TxOut],
+    *,
+    standard: bool = True,
+    cache: ScriptCache | None = None,
+) -> None:
     """Verify every input with STANDARD_FLAGS (CONSENSUS_FLAGS when not `standard`).
 
     A failure is "mandatory-script-verify-flag-failed (<error>)" when consensus flags fail
-    too, else "non-mandatory-script-verify-flag-failed (<error>)" (Core's wording).
+    too, else "non-mandatory-script-verify-flag-failed (<error>)" (Core's wording). On
+    success the wtxid goes into `cache`, so connecting the block that mines it skips it.
     """
     flags = STANDARD_FLAGS if standard else CONSENSUS_FLAGS
     precomputed = PrecomputedTxData.from_tx(tx)
@@ -47,6 +55,8 @@ def verify_scripts(tx: Tx, spent_outputs: Sequence[TxOut], *, standard: bool = T
             raise ScriptReject(
                 f"{kind}-script-verify-flag-failed ({failure.code.value})", str(failure)
             ) from None
+    if cache is not None:
+        cache.add(tx.wtxid)  # every input passed flags that include all consensus flags
 
 
 def still_valid_after_reorg(

@@ -381,7 +381,7 @@ class Mempool:
         elif ancestors:
             check_chain_limits(graph, ancestors, size, policy)
 
-        verify_scripts(tx, spent_outputs, standard=policy.require_standard)
+        verify_scripts(tx, spent_outputs, standard=policy.require_standard, cache=cs.script_cache)
         replaced = tuple(e.tx.txid for e in sorted(
             (entries[t] for t in evicted), key=lambda e: e.sequence
         ))  # fmt: skip

@@ -355,8 +355,11 @@ class Chainstate:
         if block.header.prev_hash not in self.entries:
             self._add_orphan(block)
             return ProcessResult.ORPHAN
-        check_block(block, self.params)
+        # Header first (PoW and context, checked once), then the body. A body that fails
+        # (e.g. a mutated Merkle tree) leaves the header valid, as in Bitcoin Core: the
+        # honest body for the same hash may still arrive.
         entry = self._accept_header(block.header)
+        check_block(block, self.params, check_header=False)
         self._store_block_data(entry, block)
         self._failures.clear()
         self.activate_best_chain()

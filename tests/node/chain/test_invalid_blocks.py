@@ -218,3 +218,17 @@ def test_invalid_block_is_rejected_and_changes_nothing(
         assert cs.tip.header.state_root == root
         mine(cs, 1)  # the node keeps working
         assert cs.tip.header.prev_hash == tip
+
+
+def test_honest_body_is_accepted_after_its_mutated_twin(base_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(base_dir, tmp_path, dirs_exist_ok=True)
+    with open_chain(tmp_path) as cs:
+        mutated = merkle_duplicate_subtree(cs)
+        valid = Block(mutated.header, mutated.votes, mutated.txs[:-1])
+        assert valid.hash == mutated.hash
+        with pytest.raises(ConsensusError) as info:
+            cs.process_block(mutated)
+        assert info.value.reason == "bad-txns-duplicate"
+        assert not cs.entry(valid.hash).is_invalid  # the header stays valid
+        cs.process_block(valid)
+        assert cs.tip.hash == valid.hash

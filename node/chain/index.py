@@ -91,8 +91,3 @@ def last_common_ancestor(a: IndexEntry, b: IndexEntry) -> IndexEntry:
         assert b.parent is not None, "entries from different trees"
         a, b = a.parent, b.parent
     return a
-
-
-def is_ancestor(ancestor: IndexEntry, entry: IndexEntry) -> bool:
-    """Whether `ancestor` is on the path from genesis to `entry`."""
-    return entry.height >= ancestor.height and entry.ancestor(ancestor.height) is ancestor

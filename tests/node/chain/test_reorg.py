@@ -182,3 +182,20 @@ def test_activation_refuses_a_reorg_that_became_too_deep(
         for block in blocks:
             a.process_block(block)
         assert a.tip.hash == tip  # more work, but beyond max_reorg_depth: not taken
+
+
+def test_chainlocked_block_is_never_reorganised_away(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    a_dir, b_dir = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    with open_chain(a_dir) as a, open_chain(b_dir) as b:
+        mine(a, 2, tag=b"a")
+        a.set_chainlock(1, a.active[1].hash)
+        tip = a.tip.hash
+        blocks = [b.get_block(h) for h in mine(b, 4, tag=b"b")]
+        a.process_block(blocks[0])  # parent is genesis, on a's chain: stored only
+        with pytest.raises(ConsensusError) as info:
+            a.process_block(blocks[1])  # would disconnect the ChainLocked block at height 1
+        assert info.value.reason == "bad-fork-prior-to-maxreorgdepth"
+        assert "ChainLock" in str(info.value)
+        assert a.tip.hash == tip

@@ -102,14 +102,19 @@ def network_params(args: argparse.Namespace) -> ChainParams:
     return params
 
 
-def setup_logging(level: str, logfile: Path) -> None:
+def setup_logging(level: str, logfile: Path, *, stderr: bool = True) -> None:
+    """Log to `logfile` (and stderr); the node's loggers only, so an embedding process's
+    own logging setup is left alone."""
     logfile.parent.mkdir(parents=True, exist_ok=True)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    root = logging.getLogger()
-    root.setLevel(level)
-    for handler in (logging.StreamHandler(sys.stderr), logging.FileHandler(logfile)):
+    target = logging.getLogger("node")
+    target.setLevel(level)
+    handlers: list[logging.Handler] = [logging.FileHandler(logfile)]
+    if stderr:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    for handler in handlers:
         handler.setFormatter(fmt)
-        root.addHandler(handler)
+        target.addHandler(handler)
 
 
 class ProgressReporter:
@@ -180,7 +185,9 @@ def large_body_limit(node: Node) -> int:
     return 2 * limit + 64 * 1024
 
 
-async def serve_rpc(node: Node, args: argparse.Namespace, stop: threading.Event) -> int:
+async def serve_rpc(
+    node: Node, args: argparse.Namespace, stop: threading.Event, *, handle_signals: bool = True
+) -> int:
     """Run the RPC server until `stop` is set (by a signal, the stop RPC or the caller)."""
     loop = asyncio.get_running_loop()
     woken = asyncio.Event()
@@ -192,8 +199,9 @@ async def serve_rpc(node: Node, args: argparse.Namespace, stop: threading.Event)
     def request_stop() -> None:
         loop.call_soon_threadsafe(loop.call_later, 0.2, wake)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, _on_signal, signum, wake)
+    if handle_signals:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, _on_signal, signum, wake)
     server: RpcServer | None = None
     if not args.norpc:
         dispatcher = Dispatcher(build_table(), node, request_stop=request_stop)
@@ -230,17 +238,8 @@ def _on_signal(signum: int, wake: Callable[[], None]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m node`: parse the options, handle SIGINT/SIGTERM, run until stopped."""
     args = parse_args(argv)
-    params = network_params(args)
-    netdir = args.datadir / params.name
-    setup_logging(args.loglevel, netdir / "node.log")
-    payout: bytes | None = None
-    if args.mine:
-        try:
-            payout = script_for_address(args.mine, params.bech32_hrp)
-        except (AddressError, RustyError) as exc:
-            log.error("--mine %s: %s", args.mine, exc)
-            return 2
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -249,6 +248,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    return run(args, stop)
+
+
+def run(
+    args: argparse.Namespace,
+    stop: threading.Event,
+    *,
+    on_open: Callable[[Node], None] | None = None,
+    handle_signals: bool = True,
+    log_to_stderr: bool = True,
+) -> int:
+    """Open the node, start its services and block until `stop` is set; the exit status.
+
+    `on_open` runs once the node is open and before any service starts (the indexer of
+    `manage.py runnode` subscribes to chain events there). With `handle_signals=False` this
+    runs in any thread (the embedded `manage.py run`), and the caller sets `stop`.
+    """
+    params = network_params(args)
+    netdir = args.datadir / params.name
+    setup_logging(args.loglevel, netdir / "node.log", stderr=log_to_stderr)
+    payout: bytes | None = None
+    if args.mine:
+        try:
+            payout = script_for_address(args.mine, params.bech32_hrp)
+        except (AddressError, RustyError) as exc:
+            log.error("--mine %s: %s", args.mine, exc)
+            return 2
     try:
         node = Node.open(
             args.datadir,
@@ -271,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             chainstate.height,
             chainstate.tip.hash.hex(),
         )
+        if on_open is not None:
+            on_open(node)
         progress = ProgressReporter(chainstate)
         chainstate.events.subscribe(progress)
         progress.report()
@@ -284,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             miner.start()
         if not stop.is_set():
-            status = asyncio.run(serve_rpc(node, args, stop))
+            status = asyncio.run(serve_rpc(node, args, stop, handle_signals=handle_signals))
         stop.set()
         if miner is not None:
             miner.join()

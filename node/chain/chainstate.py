@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -27,6 +27,7 @@ from pathlib import Path
 from node.chain.connect import BlockConnector, DryRun
 from node.chain.errors import MissingParent, ReorgRefused, UnknownBlock
 from node.chain.events import BlockConnected, BlockDisconnected, EventBus, TipChanged
+from node.chain.extensions import ChainExtension
 from node.chain.index import IndexEntry, last_common_ancestor
 from node.chain.scriptcheck import ScriptChecker
 from node.consensus.checks import check_block, check_block_header
@@ -92,6 +93,7 @@ class Chainstate:
         clock: Callable[[], float] = time.time,
         script_threads: int = 0,
         max_orphans: int = MAX_ORPHAN_BLOCKS,
+        extensions: Sequence[ChainExtension] = (),
     ) -> None:
         self.db = db
         self.params = params
@@ -114,7 +116,9 @@ class Chainstate:
         self.script_cache = ScriptCache()
         """wtxids whose scripts verified (filled by the mempool; connect skips them)."""
         self._scripts = ScriptChecker(script_threads, self.script_cache)
-        self._connector = BlockConnector(params, self._scripts)
+        self.extensions = tuple(extensions)
+        """Block rules from higher layers (the stake pool): see node.chain.extensions."""
+        self._connector = BlockConnector(params, self._scripts, self.extensions)
         self._load()
 
     # ------------------------------------------------------------------ lifecycle
@@ -162,6 +166,9 @@ class Chainstate:
             self._add_entry(rec.header, rec.chain_work, rec.status, parent, rec.tx_count, rec.size)
         assert tip_hash is not None, "block index without a tip"
         tip = self.entries[tip_hash]
+        with self.db.read() as txn:
+            for ext in self.extensions:
+                ext.check_open(txn, tip.height)
         self.active = list(reversed(list(tip.walk_back(tip.height + 1))))
         for entry in self.entries.values():
             if entry.has_data and not entry.is_invalid and entry.chain_work > tip.chain_work:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from node.chain.extensions import ChainExtension, CoinbaseTerms
 from node.chain.index import IndexEntry
 from node.chain.scriptcheck import Job, ScriptChecker
 from node.consensus.blocksize import max_block_sigops, next_max_block_size
@@ -64,9 +65,15 @@ def _reject(reason: str, message: str) -> ConsensusError:
 class BlockConnector:
     """Applies and reverts blocks on the UTXO set and the state trie."""
 
-    def __init__(self, params: ChainParams, scripts: ScriptChecker) -> None:
+    def __init__(
+        self,
+        params: ChainParams,
+        scripts: ScriptChecker,
+        extensions: Sequence[ChainExtension] = (),
+    ) -> None:
         self.params = params
         self.scripts = scripts
+        self.extensions = tuple(extensions)
         self._size_limits: dict[tuple[int, bytes], int] = {}
 
     # ------------------------------------------------------------------ limits
@@ -103,6 +110,8 @@ class BlockConnector:
                     coin = Coin(out.value, out.script_pubkey, 0, True)
                     txn.put_coin(op, coin)
                     changes[state_utxo_key(op)] = coin.serialize()
+        for ext in self.extensions:
+            ext.init_genesis(txn, genesis)
         trie = StateTrie(txn.kv(DB_STATE_TRIE))
         root = trie.update(genesis.header.state_root, changes, height=0, block_hash=genesis.hash)
         if root != genesis.header.state_root:
@@ -177,7 +186,14 @@ class BlockConnector:
 
         if sigops > sigop_limit:
             raise BlockSigops(f"{sigops} sigops exceed the limit {sigop_limit}")
-        check_coinbase(block, fees, params)
+        terms = CoinbaseTerms()
+        for ext in self.extensions:
+            ext_terms = ext.connect(txn, block, height, undo, changes)
+            if ext_terms.n_votes:
+                terms = ext_terms
+        check_coinbase(
+            block, fees, params, n_votes=terms.n_votes, stake_scripts=terms.stake_scripts
+        )
         self.scripts.check(jobs)
 
         for op, coin in created.items():
@@ -246,6 +262,8 @@ class BlockConnector:
                 for txin, coin in zip(tx.inputs, undo.spent[position - 1], strict=True):
                     if txin.prevout.txid not in txids:
                         txn.put_coin(txin.prevout, coin)
+        for ext in reversed(self.extensions):
+            ext.disconnect(txn, block, entry.height)
         StateTrie(txn.kv(DB_STATE_TRIE)).revert(
             parent.header.state_root, height=entry.height, block_hash=entry.hash
         )

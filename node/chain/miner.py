@@ -20,7 +20,7 @@ from node.consensus.pow import pow_value, target_from_bits
 from node.consensus.subsidy import reward_split
 from node.crypto.merkle import merkle_root
 from node.params import ChainParams
-from node.types.block import Block, BlockHeader
+from node.types.block import Block, BlockHeader, TicketVote
 from node.types.tx import (
     COINBASE_VOUT,
     NULL_TXID,
@@ -89,22 +89,26 @@ class BlockAssembler:
         timestamp: int | None = None,
         tag: bytes = b"rusty",
         coinbase_outputs: Sequence[TxOut] | None = None,
+        votes: Sequence[TicketVote] = (),
+        stake_outputs: Sequence[TxOut] = (),
     ) -> Block:
         """An unsolved block (nonce 0) with a correct state root; raises on invalid txs.
 
         By default the coinbase pays the whole miner share plus fees to `payout_script`;
         `coinbase_outputs` replaces that with explicit outputs (e.g. a pool's payouts, or a
-        fan-out funding block in tests), which must not exceed it.
+        fan-out funding block in tests), which must not exceed it. From
+        stake_validation_height on, `votes` are the block's ticket votes and `stake_outputs`
+        their reward outputs (node.stake.rewards), appended after the miner's outputs.
         """
         cs = self.chainstate
         params = cs.params
         parent = cs.tip
         height = parent.height + 1
-        split = reward_split(height, 0, False, params)
+        split = reward_split(height, len(votes), False, params)
         outputs = coinbase_outputs
         if outputs is None:
             outputs = [TxOut(split.miner + self.fees_of(txs), payout_script)]
-        coinbase = coinbase_tx(height, outputs, tag)
+        coinbase = coinbase_tx(height, [*outputs, *stake_outputs], tag)
         all_txs = (coinbase, *txs)
         earliest = cs.median_time_past(parent) + 1
         when = max(earliest, int(cs.clock()) if timestamp is None else timestamp)
@@ -113,15 +117,15 @@ class BlockAssembler:
             height=height,
             prev_hash=parent.hash,
             merkle_root=merkle_root([tx.wtxid for tx in all_txs]),
-            votes_root=bytes(32),
+            votes_root=merkle_root([vote.hash for vote in votes]),
             state_root=EMPTY_STATE_ROOT,
             timestamp=when,
             bits=cs.expected_bits(parent),
             nonce=0,
         )
-        draft = Block(header, (), all_txs)
+        draft = Block(header, tuple(votes), all_txs)
         root = cs.compute_state_root(draft)
-        return Block(dataclasses.replace(header, state_root=root), (), all_txs)
+        return Block(dataclasses.replace(header, state_root=root), tuple(votes), all_txs)
 
 
 def solve(

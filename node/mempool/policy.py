@@ -69,8 +69,11 @@ MAX_ORPHAN_BYTES = 5_000_000
 ORPHAN_EXPIRY = 20 * 60
 """Orphans older than this are dropped (Core's ORPHAN_TX_EXPIRE_TIME)."""
 
-STANDARD_TX_TYPES: frozenset[TxType] = frozenset((TxType.STANDARD,))
-"""Types relayed today; the stake, masternode and governance issues add theirs."""
+STANDARD_TX_TYPES: frozenset[TxType] = frozenset(
+    (TxType.STANDARD, TxType.TICKET_PURCHASE, TxType.TICKET_REVOKE)
+)
+"""Types relayed today (ordinary payments and the stake transactions, checked against the
+ticket pool by node.mempool.stakecheck); the masternode and governance issues add theirs."""
 
 
 @dataclass(frozen=True, slots=True)

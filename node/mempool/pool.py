@@ -66,9 +66,13 @@ from node.mempool.policy import (
     fee_for,
 )
 from node.mempool.rbf import check_disjoint, check_replacement, entries_to_evict
+from node.mempool.stakecheck import check_stake_tx, stale_purchases
 from node.script.policy import is_standard_input
 from node.script.sigops import tx_sigops
+from node.stake.pool import TicketPool
+from node.stake.store import LmdbTicketStore
 from node.storage.records import Coin
+from node.storage.schema import DB_TICKETS
 from node.types.tx import SEQUENCE_FINAL, OutPoint, Tx, TxOut
 
 log = logging.getLogger(__name__)
@@ -336,6 +340,7 @@ class Mempool:
                             raise AlreadyKnown("txn-already-known", "outputs already confirmed")
                     raise MissingInputs(f"{prevout.txid.hex()}:{prevout.vout} is unknown")
                 spent.append(coin)
+            check_stake_tx(tx, txn, self.params, height, entries)
 
         if relative:
             heights = [c.height for c in spent]
@@ -515,9 +520,18 @@ class Mempool:
         if conflicts:
             self._remove(graph.descendants_of(conflicts), "conflict")
         self.orphans.remove_for_block(txs)
+        self._evict_stale_purchases()
         if self.estimator is not None:
             self.estimator.process_block(height, mined)
         self._rolling.block_connected(self.clock())
+
+    def _evict_stale_purchases(self) -> None:
+        graph = self._graph
+        with self.chainstate.db.read() as txn:
+            price = TicketPool(LmdbTicketStore(txn.kv(DB_TICKETS)), self.params).next_price()
+        stale = stale_purchases(graph.entries.values(), price)
+        if stale:
+            self._remove(graph.descendants_of(stale), "stale-ticket-price")
 
     def _sync(self) -> None:
         """Re-add the transactions of disconnected blocks (Core's MaybeUpdateMempoolForReorg).
@@ -553,6 +567,7 @@ class Mempool:
                     self.estimator.remove_tx(e.tx.txid)
                 self.events.publish(TxRemoved(e.tx.txid, "reorg"))
         self._remove_for_reorg()
+        self._evict_stale_purchases()
         self._limit_size()
 
     def _remove_for_reorg(self) -> None:

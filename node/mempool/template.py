@@ -29,7 +29,7 @@ import dataclasses
 import heapq
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -43,7 +43,7 @@ from node.consensus.subsidy import reward_split
 from node.crypto.merkle import merkle_root
 from node.mempool.entry import MempoolEntry
 from node.script import tx_sigops
-from node.types.block import Block, BlockHeader
+from node.types.block import Block, BlockHeader, TicketVote
 from node.types.codec import encode_compact_size
 from node.types.tx import TxOut
 
@@ -290,8 +290,13 @@ def build_template(
     max_sigops: int | None = None,
     min_feerate: int = BLOCK_MIN_TX_FEERATE,
     tag: bytes = b"rusty",
+    votes: Sequence[TicketVote] = (),
+    stake_outputs: Sequence[TxOut] = (),
 ) -> BlockTemplate:
     """A template on the tip: the best packages of `mempool` under the block's limits.
+
+    `votes` (for the tip) and their `stake_outputs` (node.stake.rewards) go into the block
+    and its coinbase from stake_validation_height on.
 
     `max_size` / `max_sigops` can only lower the consensus limits (for tests and miners that
     want smaller blocks). Holds ``chainstate.lock`` throughout.
@@ -306,11 +311,16 @@ def build_template(
             size_limit = min(size_limit, max_size)
         if max_sigops is not None:
             sigop_limit = min(sigop_limit, max_sigops)
-        split = reward_split(height, 0, False, params)
-        probe = coinbase_tx(height, [TxOut(split.miner, payout_script)], tag)
+        split = reward_split(height, len(votes), False, params)
+        probe = coinbase_tx(height, [TxOut(split.miner, payout_script), *stake_outputs], tag)
         coinbase_sigops = tx_sigops(probe, [])
-        votes: tuple[()] = ()
-        overhead = 160 + len(encode_compact_size(len(votes))) + MAX_TX_COUNT_FIELD + probe.size
+        overhead = (
+            160
+            + len(encode_compact_size(len(votes)))
+            + sum(len(v.serialize()) for v in votes)
+            + MAX_TX_COUNT_FIELD
+            + probe.size
+        )
         selector = _Selector(
             mempool,
             max(0, size_limit - overhead),
@@ -321,8 +331,9 @@ def build_template(
         mintime = cs.median_time_past(parent) + 1
         when = max(mintime, int(cs.clock()) if timestamp is None else timestamp)
         bits = cs.expected_bits(parent)
+        stake = (tuple(votes), tuple(stake_outputs))
         template = _assemble(
-            cs, height, payout_script, tag, selector.selected, selector.fees, when, bits
+            cs, height, payout_script, tag, selector.selected, selector.fees, when, bits, stake
         )
         try:
             root = cs.compute_state_root(template)
@@ -330,7 +341,7 @@ def build_template(
             log.error("block template with %d txs failed its dry run (%s); mining an empty "
                       "block", len(selector.selected), exc)  # fmt: skip
             selector.selected, selector.fees, selector.sigops = [], 0, 0
-            template = _assemble(cs, height, payout_script, tag, [], 0, when, bits)
+            template = _assemble(cs, height, payout_script, tag, [], 0, when, bits, stake)
             root = cs.compute_state_root(template)
         header = dataclasses.replace(template.header, state_root=root)
         return BlockTemplate(
@@ -355,22 +366,24 @@ def _assemble(
     fees: int,
     when: int,
     bits: int,
+    stake: tuple[tuple[TicketVote, ...], tuple[TxOut, ...]] = ((), ()),
 ) -> Block:
-    split = reward_split(height, 0, False, cs.params)
-    coinbase = coinbase_tx(height, [TxOut(split.miner + fees, payout_script)], tag)
+    votes, stake_outputs = stake
+    split = reward_split(height, len(votes), False, cs.params)
+    coinbase = coinbase_tx(height, [TxOut(split.miner + fees, payout_script), *stake_outputs], tag)
     txs = (coinbase, *(e.tx for e in entries))
     header = BlockHeader(
         version=BLOCK_VERSION,
         height=height,
         prev_hash=cs.tip.hash,
         merkle_root=merkle_root([tx.wtxid for tx in txs]),
-        votes_root=bytes(32),
+        votes_root=merkle_root([vote.hash for vote in votes]),
         state_root=EMPTY_STATE_ROOT,
         timestamp=when,
         bits=bits,
         nonce=0,
     )
-    return Block(header, (), txs)
+    return Block(header, votes, txs)
 
 
 def time_template(chainstate: Chainstate, mempool: PoolView) -> float:

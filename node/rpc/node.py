@@ -19,6 +19,7 @@ from node.chain.chainstate import Chainstate
 from node.chain.miner import BlockAssembler, solve
 from node.params import ChainParams
 from node.rpc.txindex import TxIndex
+from node.stake.chainrules import StakeRules
 from node.types.block import Block
 
 if TYPE_CHECKING:
@@ -83,7 +84,10 @@ class Node:
         clock: Callable[[], float] = time.time,
     ) -> Node:
         """Open the chainstate in `<datadir>/<network>/` and build the rest on it."""
-        chainstate = Chainstate.open(datadir, params, script_threads=script_threads, clock=clock)
+        chainstate = Chainstate.open(
+            datadir, params, script_threads=script_threads, clock=clock,
+            extensions=[StakeRules(params)],
+        )  # fmt: skip
         node = cls(params, datadir, chainstate, clock=clock)
         try:
             if txindex:

@@ -45,6 +45,7 @@ __all__ = [
     "TICKET_POOL_INFO_KEY",
     "TICKET_PURCHASE_PREFIX",
     "TICKET_RECORD_PREFIX",
+    "TICKET_UNDO_PREFIX",
     "TRIE_HEIGHT_PREFIX",
     "TRIE_JOURNAL_PREFIX",
     "TRIE_NODE_PREFIX",
@@ -65,6 +66,7 @@ __all__ = [
     "ticket_purchase_key_parts",
     "ticket_purchase_prefix",
     "ticket_record_key",
+    "ticket_undo_key",
     "trie_height_key",
     "trie_journal_key",
     "trie_journal_key_parts",
@@ -149,6 +151,8 @@ TICKET_PURCHASE_PREFIX: Final = b"p"
 """DB_TICKETS: ``b"p"`` + purchase height u64 BE + ticket id -> empty value, one per record."""
 TICKET_POOL_INFO_KEY: Final = b"i"
 """DB_TICKETS: the single key of the pool info (``PoolInfo.serialize()``)."""
+TICKET_UNDO_PREFIX: Final = b"u"
+"""DB_TICKETS: ``b"u"`` + block hash -> the stake undo record of that connected block."""
 
 STATE_UTXO_PREFIX: Final = b"utxo"
 STATE_TICKET_PREFIX: Final = b"tckt"
@@ -269,6 +273,11 @@ def ticket_purchase_key(height: int, ticket_id: bytes) -> bytes:
     """Key of a ticket in DB_TICKETS' purchase-height index: ``b"p"`` + height u64 BE +
     ticket id (32), so the tickets bought at one height are adjacent."""
     return TICKET_PURCHASE_PREFIX + _height(height) + _hash32(ticket_id, "ticket id")
+
+
+def ticket_undo_key(block_hash: bytes) -> bytes:
+    """Key of a connected block's stake undo record in DB_TICKETS: ``b"u"`` + block hash."""
+    return TICKET_UNDO_PREFIX + _hash32(block_hash, "block hash")
 
 
 def ticket_purchase_prefix(height: int) -> bytes:

@@ -126,7 +126,7 @@ def test_reject_special_tx_type_until_enabled(env: Env) -> None:
     err = reject(env, special, "bad-txns-payload")
     assert "non-standard tx type GOV_VOTE" in err.message
     assert MempoolPolicy().with_tx_types(TxType.GOV_VOTE).allowed_tx_types == {
-        TxType.STANDARD, TxType.GOV_VOTE,
+        TxType.STANDARD, TxType.TICKET_PURCHASE, TxType.TICKET_REVOKE, TxType.GOV_VOTE,
     }  # fmt: skip
 
 

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import FrameType
 
@@ -28,7 +29,7 @@ from node.chain.events import BlockConnected, ChainEvent
 from node.consensus.errors import ConsensusError
 from node.crypto.address import AddressError
 from node.errors import RustyError
-from node.params import NETWORKS, ChainParams, get_params
+from node.params import COIN, NETWORKS, ChainParams, get_params
 from node.rpc.auth import Authenticator, RpcAuthEntry
 from node.rpc.dispatch import Dispatcher
 from node.rpc.methods import build_table
@@ -36,6 +37,8 @@ from node.rpc.node import Node
 from node.rpc.ratelimit import RateLimiter
 from node.rpc.server import MAX_BODY, RpcServer
 from node.script.templates import script_for_address
+from node.wallet.errors import WalletNotFound
+from node.wallet.voting import TicketBuyerConfig
 
 log = logging.getLogger("node")
 
@@ -81,6 +84,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--wallet", action="append", default=[], metavar="NAME",
                         help="load this wallet at start (repeatable)")  # fmt: skip
     parser.add_argument("--no-txindex", action="store_true", help="no transaction index")
+    stake = parser.add_argument_group("staking and the built-in miner's wallet")
+    stake.add_argument("--minewallet", metavar="NAME",
+                       help="run the CPU miner paying a fresh address of wallet NAME "
+                            "(loaded, or created when absent)")  # fmt: skip
+    stake.add_argument("--ticketbuyer", action="store_true",
+                       help="buy tickets automatically with the --minewallet (or first "
+                            "--wallet) wallet; off by default")  # fmt: skip
+    stake.add_argument("--ticketbuyer-target", type=int, default=0, metavar="N",
+                       help="tickets to keep unmined+immature+live (0: automatic)")  # fmt: skip
+    stake.add_argument("--ticketbuyer-limit", type=_amount, default=None, metavar="RUST",
+                       help="most RUST the ticket buyer spends while the node runs")  # fmt: skip
+    stake.add_argument("--ticketbuyer-balance", type=_amount, default=0, metavar="RUST",
+                       help="balance the ticket buyer leaves unspent")  # fmt: skip
+    stake.add_argument("--votewait", type=float, default=None, metavar="SECONDS",
+                       help="from stake_validation_height on, how long the miner waits for "
+                            "the tip's votes (default: 1 on regtest, 5 elsewhere)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.stakevalidationheight is not None and args.network != "regtest":
         parser.error("--stakevalidationheight is only allowed on regtest")
@@ -88,11 +107,60 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--rpcport must be between 0 and 65535")
     if args.mempool_max_mb < 5:
         parser.error("--mempool-max-mb must be at least 5")
+    if args.mine and args.minewallet:
+        parser.error("--mine and --minewallet exclude each other")
+    if args.ticketbuyer and not (args.minewallet or args.wallet):
+        parser.error("--ticketbuyer needs --minewallet or --wallet")
+    if args.ticketbuyer_target < 0:
+        parser.error("--ticketbuyer-target must not be negative")
+    if args.votewait is not None and not 0 <= args.votewait <= 600:
+        parser.error("--votewait must be between 0 and 600 seconds")
     try:
         args.rpcauth = tuple(RpcAuthEntry.parse(text) for text in args.rpcauth)
     except RustyError as exc:
         parser.error(str(exc))
     return args
+
+
+def _amount(text: str) -> int:
+    """A RUST amount option (decimal, up to 8 places) in base units."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from None
+    units = value * COIN
+    if not value.is_finite() or value < 0 or units != units.to_integral_value():
+        raise argparse.ArgumentTypeError(f"not an amount of RUST: {text!r}")
+    return int(units)
+
+
+def ticket_buyers(args: argparse.Namespace) -> tuple[TicketBuyerConfig, ...]:
+    if not args.ticketbuyer:
+        return ()
+    name = args.minewallet or args.wallet[0]
+    return (
+        TicketBuyerConfig(
+            wallet=name,
+            target=args.ticketbuyer_target,
+            limit=args.ticketbuyer_limit,
+            balance_to_maintain=args.ticketbuyer_balance,
+        ),
+    )
+
+
+def mine_wallet_script(node: Node, name: str) -> bytes:
+    """A fresh receive script of wallet `name` (loaded, or created when absent)."""
+    wallets = node.wallets
+    if wallets is None:
+        raise RustyError("no wallet support in this build")
+    if name not in wallets.list():
+        try:
+            wallets.load(name)
+        except WalletNotFound:
+            wallets.create(name)
+            log.info("created wallet %r for the miner", name)
+    wallet = wallets.get(name)
+    return script_for_address(wallet.get_new_address("miner"), node.params.bech32_hrp)
 
 
 def network_params(args: argparse.Namespace) -> ChainParams:
@@ -169,6 +237,8 @@ def run_miner(node: Node, payout_script: bytes, interval: float, stop: threading
             stop.wait(1.0)
             continue
         if solved is None:
+            # stopped, beaten to the tip, or too few votes: let the tip or the votes move
+            stop.wait(0.2)
             continue
         last = time.monotonic()
         log.info("mined block %d %s", solved.header.height, solved.hash.hex())
@@ -283,7 +353,11 @@ def run(
             txindex=not args.no_txindex,
             mempool_max_mb=args.mempool_max_mb,
             wallets=args.wallet,
-        )
+            ticket_buyers=ticket_buyers(args),
+            vote_wait=args.votewait if args.votewait is not None else (
+                1.0 if params.name == "regtest" else 5.0
+            ),
+        )  # fmt: skip
     except RustyError as exc:
         log.error("cannot open the chainstate in %s: %s", netdir, exc)
         return 1
@@ -297,6 +371,12 @@ def run(
             chainstate.height,
             chainstate.tip.hash.hex(),
         )
+        if args.minewallet:
+            try:
+                payout = mine_wallet_script(node, args.minewallet)
+            except RustyError as exc:
+                log.error("--minewallet %s: %s", args.minewallet, exc)
+                return 2
         if on_open is not None:
             on_open(node)
         progress = ProgressReporter(chainstate)

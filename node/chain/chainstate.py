@@ -30,7 +30,7 @@ from node.chain.events import BlockConnected, BlockDisconnected, EventBus, TipCh
 from node.chain.extensions import ChainExtension
 from node.chain.index import IndexEntry, last_common_ancestor
 from node.chain.scriptcheck import ScriptChecker
-from node.consensus.checks import check_block, check_block_header
+from node.consensus.checks import BASE_TX_TYPES, check_block, check_block_header
 from node.consensus.contextual import check_header_contextual
 from node.consensus.difficulty import next_bits
 from node.consensus.errors import BadPrevBlock, ConsensusError
@@ -117,6 +117,7 @@ class Chainstate:
         """wtxids whose scripts verified (filled by the mempool; connect skips them)."""
         self._scripts = ScriptChecker(script_threads, self.script_cache)
         self.extensions = tuple(extensions)
+        self.allowed_tx_types = BASE_TX_TYPES.union(*(ext.tx_types for ext in self.extensions))
         """Block rules from higher layers (the stake pool): see node.chain.extensions."""
         self._connector = BlockConnector(params, self._scripts, self.extensions)
         self._load()
@@ -366,7 +367,9 @@ class Chainstate:
         # (e.g. a mutated Merkle tree) leaves the header valid, as in Bitcoin Core: the
         # honest body for the same hash may still arrive.
         entry = self._accept_header(block.header)
-        check_block(block, self.params, check_header=False)
+        check_block(
+            block, self.params, allowed_tx_types=self.allowed_tx_types, check_header=False
+        )
         self._store_block_data(entry, block)
         self._failures.clear()
         self.activate_best_chain()

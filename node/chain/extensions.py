@@ -26,6 +26,7 @@ from typing import Protocol
 from node.storage.records import Coin
 from node.storage.txn import ReadTxn, WriteTxn
 from node.types.block import Block
+from node.types.tx import TxType
 
 __all__ = ["ChainExtension", "CoinbaseTerms"]
 
@@ -43,6 +44,8 @@ class ChainExtension(Protocol):
     """One set of block rules kept outside the chain layer (see the module docstring)."""
 
     name: str
+    tx_types: frozenset[TxType]
+    """Transaction types this extension makes valid in blocks (beside STANDARD/COINBASE)."""
 
     def init_genesis(self, txn: WriteTxn, genesis: Block) -> None: ...
 

@@ -87,6 +87,7 @@ class StakeRules:
     """The stake extension of the chainstate (module docstring)."""
 
     name = "stake"
+    tx_types = frozenset((TxType.TICKET_PURCHASE, TxType.TICKET_REVOKE, TxType.SLASH))
 
     def __init__(self, params: ChainParams) -> None:
         self.params = params

@@ -23,7 +23,7 @@ from node.chain.index import last_common_ancestor
 from node.script.templates import address_for_script
 from node.types.block import Block
 from node.types.tx import OutPoint, Tx, TxOut
-from node.wallet import builder, history, keystore
+from node.wallet import builder, history, keystore, tickets
 from node.wallet.bip32 import NETWORK_VERSIONS, ExtendedKey, account_path, parse_extended_key
 from node.wallet.bip39 import generate_mnemonic, mnemonic_to_seed, normalize_mnemonic
 from node.wallet.db import (
@@ -482,14 +482,21 @@ class Wallet:
             return False
         return self.chainstate.height + 1 - rec.height < self.params.coinbase_maturity
 
-    def _unspent(self) -> list[tuple[TxRecord, int, TxOut]]:
+    def _unspent(self, *, staked: bool = False) -> list[tuple[TxRecord, int, TxOut]]:
+        """Our unspent outputs; ticket stakes the pool does not yet let us spend are left
+        out (or, with `staked`, are the only ones listed)."""
         active = self.state.active(self._in_mempool)
         spent = self.state.spent_outpoints(active)
+        locked = tickets.stake_view(self)
         coins = []
         for rec in active:
             txid = rec.tx.txid
             for vout, out in enumerate(rec.tx.outputs):
-                if out.script_pubkey in self.state.origins and OutPoint(txid, vout) not in spent:
+                if (
+                    out.script_pubkey in self.state.origins
+                    and OutPoint(txid, vout) not in spent
+                    and locked(rec.tx, vout) == staked
+                ):
                     coins.append((rec, vout, out))
         return coins
 
@@ -506,8 +513,9 @@ class Wallet:
             return Balances(confirmed, unconfirmed, immature, self.staked_balance())
 
     def staked_balance(self) -> int:
-        """Value in live tickets: a hook for the stake issue (no ticket tracking yet)."""
-        return 0
+        """Value locked in the wallet's tickets (bought, live, or waiting to be spendable)."""
+        with self.chainstate.lock, self.lock_:
+            return sum(out.value for _, _, out in self._unspent(staked=True))
 
     def _is_trusted(self, rec: TxRecord) -> bool:
         if rec.height is not None:
@@ -593,7 +601,3 @@ class Wallet:
         """Sign every input of `tx` the wallet has the key for; (signed tx, complete)."""
         with self.chainstate.lock, self.lock_:
             return builder.sign_foreign(self, tx, prevouts or {})
-
-    def purchase_ticket_outputs(self, *args: object, **kwargs: object) -> None:
-        """Hook for the stake issue (ticket purchase); not implemented yet."""
-        raise NotImplementedError("ticket purchase arrives with the stake issue")

@@ -12,7 +12,11 @@ from node.rpc.dispatch import Collector, MethodTable
 from node.rpc.node import optional_module
 
 ALWAYS = ("blockchain", "mining", "util")
-OPTIONAL = {"mempool": "node.mempool.pool", "wallet": "node.wallet.manager"}
+OPTIONAL = {
+    "mempool": "node.mempool.pool",
+    "wallet": "node.wallet.manager",
+    "stake": "node.wallet.voting",
+}
 
 
 def build_table() -> MethodTable:

@@ -280,7 +280,7 @@ def verifychain(ctx: Context, checklevel: int = 3, nblocks: int = 6) -> bool:
             return False
         if checklevel >= 1:
             try:
-                check_block(block, cs.params)
+                check_block(block, cs.params, allowed_tx_types=cs.allowed_tx_types)
             except ConsensusError:
                 return False
     return True

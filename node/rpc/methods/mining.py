@@ -71,8 +71,15 @@ def generatetoaddress(
     hashes: list[str] = []
     for _ in range(nblocks):
         block = node.mine_block(script)
-        if block is None:  # pragma: no cover - the lock is held, nobody else can mine
-            break
+        if block is None:
+            have = 0 if node.votes is None else len(node.votes.votes_for(node.chainstate.tip.hash))
+            raise RpcError(
+                MISC_ERROR,
+                f"cannot mine block {node.chainstate.height + 1}: {have} vote(s) for the tip, "
+                f"{node.params.min_votes_per_block} needed from stake_validation_height "
+                f"{node.params.stake_validation_height} (the node's wallets hold too few "
+                "live tickets; buy some with purchaseticket)",
+            )
         hashes.append(block.hash.hex())
     return hashes
 

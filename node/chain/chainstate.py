@@ -367,9 +367,7 @@ class Chainstate:
         # (e.g. a mutated Merkle tree) leaves the header valid, as in Bitcoin Core: the
         # honest body for the same hash may still arrive.
         entry = self._accept_header(block.header)
-        check_block(
-            block, self.params, allowed_tx_types=self.allowed_tx_types, check_header=False
-        )
+        check_block(block, self.params, allowed_tx_types=self.allowed_tx_types, check_header=False)
         self._store_block_data(entry, block)
         self._failures.clear()
         self.activate_best_chain()

@@ -131,6 +131,11 @@ class StakeRules:
         revocations: list[bytes] = []
         slashes: list[bytes] = []
         for tx in block.txs[1:]:
+            kind = tx.tx_type
+            if kind is TxType.TICKET_REVOKE:  # before the spend rule: the clearer reason
+                revocations.append(
+                    check_ticket_revoke(tx, pool.get(revoke_ticket_id(tx)), params).ticket_id
+                )
             for txin in tx.inputs:
                 op = txin.prevout
                 if op.vout != STAKE_VOUT:
@@ -140,14 +145,9 @@ class StakeRules:
                 ticket = pool.get(op.txid)
                 if ticket is not None:
                     check_stake_spend(tx, ticket, height, params)
-            kind = tx.tx_type
             if kind is TxType.TICKET_PURCHASE:
                 purchases.append(ticket_from_purchase(tx, height, price))
                 bought.add(tx.txid)
-            elif kind is TxType.TICKET_REVOKE:
-                revocations.append(
-                    check_ticket_revoke(tx, pool.get(revoke_ticket_id(tx)), params).ticket_id
-                )
             elif kind is TxType.SLASH:
                 payload = slash_payload(tx)
                 tid = slashed_ticket_id(payload)

@@ -1,0 +1,139 @@
+"""Stake transactions in the mempool: a purchase must pay the next block's price, a ticket's
+stake cannot be spent while IMMATURE (even from the mempool) or LIVE, a LIVE ticket cannot
+be revoked, and purchases at a stale price are evicted when the price window turns. Also the
+vote pool: only selected tickets' correctly signed votes for the tip are accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from node.chain.chainstate import Chainstate
+from node.mempool.errors import ConsensusReject
+from node.mempool.pool import Mempool
+from node.mempool.votes import VotePool, vote_id
+from node.stake.chainrules import read_pool
+from node.stake.errors import BadVoteSig, BadVoteTicket
+from node.stake.tickets import ticket_from_purchase
+from node.stake.votes import RelayedVote
+from node.types import TicketVote, TxType
+from tests.node.stake.chainharness import (
+    build,
+    funding_coins,
+    open_stake_chain,
+    purchase,
+    revoke,
+    selected,
+    spend_stake,
+    vote,
+)
+from tests.node.stake.helpers import PARAMS
+
+
+@pytest.fixture
+def chain(tmp_path: Path) -> Iterator[tuple[Chainstate, Mempool]]:
+    cs = open_stake_chain(tmp_path)
+    pool = Mempool(cs)
+    try:
+        yield cs, pool
+    finally:
+        pool.close()
+        cs.close()
+
+
+def price(cs: Chainstate) -> int:
+    with read_pool(cs.db, cs.params) as p:
+        return p.next_price()
+
+
+def grow(cs: Chainstate, height: int, per_block: int = 6) -> None:
+    while cs.height < height:
+        txs = []
+        if cs.height + 1 < PARAMS.stake_validation_height:
+            coins = funding_coins(cs)[:per_block]
+            txs = [purchase([c], price(cs), key=i % 4, tag=f"m{cs.height}/{i}")
+                   for i, c in enumerate(coins)]  # fmt: skip
+        chosen = selected(cs)
+        votes = [vote(cs.tip.hash, t) for t in chosen]
+        cs.process_block(build(cs, txs, votes, chosen))
+
+
+def reason_of(pool: Mempool, tx: object) -> str:
+    with pytest.raises(ConsensusReject) as err:
+        pool.accept(tx)  # type: ignore[arg-type]
+    return err.value.reason
+
+
+def test_purchase_price_and_immature_stake(chain: tuple[Chainstate, Mempool]) -> None:
+    cs, pool = chain
+    grow(cs, 12)
+    coin = funding_coins(cs)[0]
+    assert reason_of(pool, purchase([coin], price(cs) + 1, 0, "wrong")) == "bad-ticket-price"
+    good = purchase([coin], price(cs), 0, "good")
+    assert good.tx_type is TxType.TICKET_PURCHASE
+    pool.accept(good)
+    # spending the stake of a purchase still in the mempool: IMMATURE
+    ticket = ticket_from_purchase(good, cs.height + 1, price(cs))
+    assert reason_of(pool, spend_stake(ticket)) == "spend-of-live-ticket"
+
+
+def test_live_stake_cannot_be_spent_or_revoked(chain: tuple[Chainstate, Mempool]) -> None:
+    cs, pool = chain
+    grow(cs, 25)
+    with read_pool(cs.db, cs.params) as p:
+        live = p.get(p.store.live_ids()[0])
+    assert live is not None
+    assert reason_of(pool, spend_stake(live)) == "spend-of-live-ticket"
+    assert reason_of(pool, revoke(live)) == "bad-revoke-live"
+
+
+def test_stale_price_purchases_are_evicted(chain: tuple[Chainstate, Mempool]) -> None:
+    cs, pool = chain
+    interval = PARAMS.ticket_price_interval
+    grow(cs, 2 * interval - 2)  # the next block closes a price window
+    before = price(cs)
+    tx = purchase(funding_coins(cs)[:1], before, 1, "stale")
+    pool.accept(tx)
+    cs.process_block(build(cs))  # a block without it: the window turns
+    assert price(cs) != before
+    assert tx.txid not in pool.entries
+
+
+def test_vote_pool_accepts_only_selected_signed_votes(chain: tuple[Chainstate, Mempool]) -> None:
+    cs, _ = chain
+    grow(cs, PARAMS.stake_validation_height - 1)
+    votes = VotePool(cs)
+    try:
+        tip = cs.tip.hash
+        chosen = selected(cs)
+        assert list(votes.selected()) == [t.ticket_id for t in chosen]
+        good = RelayedVote(tip, vote(tip, chosen[0]))
+        assert votes.add(good) is True
+        assert votes.add(good) is False  # known
+        assert votes.has(vote_id(good))
+        forged = RelayedVote(tip, TicketVote(chosen[1].ticket_id, 1, bytes(64)))
+        with pytest.raises(BadVoteSig):
+            votes.add(forged)
+        with read_pool(cs.db, cs.params) as p:
+            other = next(p.get(t) for t in p.store.live_ids() if t not in votes.selected())
+        assert other is not None
+        with pytest.raises(BadVoteTicket):
+            votes.add(RelayedVote(tip, vote(tip, other)))
+        parent = cs.tip.parent
+        assert parent is not None
+        assert votes.add(RelayedVote(parent.hash, vote(parent.hash, chosen[2]))) is False
+        for t in chosen[1:]:
+            votes.add(RelayedVote(tip, vote(tip, t)))
+        assert votes.wait_for(tip, 5, 0.0) == 5
+        assert [rv.vote.ticket_id for rv in votes.votes_for(tip)] == sorted(
+            t.ticket_id for t in chosen
+        )
+        # the tip moves: the pool starts over for the new tip
+        cs.process_block(build(cs, (), [rv.vote for rv in votes.votes_for(tip)],
+                               votes.tickets_of(votes.votes_for(tip))))  # fmt: skip
+        assert votes.votes_for(tip) == []
+        assert len(votes) == 0
+    finally:
+        votes.close()

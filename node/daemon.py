@@ -6,7 +6,8 @@ estimator, wallets: node.rpc.node.Node), logs to stderr and to `node.log`, serve
 `--rpcauth USER:SALT$HASH`), optionally runs the built-in CPU miner (which takes the
 mempool's best transactions), reports sync progress (height, blocks per second, percent)
 and shuts down cleanly on SIGINT/SIGTERM or the `stop` RPC; a restart resumes from the
-stored tip. P2P joins this process with its issue.
+stored tip. The P2P service (node.p2p: `--port --bind --listen --connect --addnode
+--maxconnections --maxoutbound`) runs in the same asyncio loop as the RPC server.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from node.chain.events import BlockConnected, ChainEvent
 from node.consensus.errors import ConsensusError
 from node.crypto.address import AddressError
 from node.errors import RustyError
+from node.p2p.config import DEFAULT_BIND, P2PConfig
+from node.p2p.netaddr import parse_hostport
+from node.p2p.service import P2PService
 from node.params import COIN, NETWORKS, ChainParams, get_params
 from node.rpc.auth import Authenticator, RpcAuthEntry
 from node.rpc.dispatch import Dispatcher
@@ -80,6 +84,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                      help="requests per second per client IP (0 = unlimited)")  # fmt: skip
     rpc.add_argument("--rpcburst", type=float, default=2000.0, help="rate-limit burst")
     rpc.add_argument("--norpc", action="store_true", help="do not start the RPC server")
+    add_p2p_arguments(parser)
     parser.add_argument("--mempool-max-mb", type=int, default=300, help="mempool size limit")
     parser.add_argument("--wallet", action="append", default=[], metavar="NAME",
                         help="load this wallet at start (repeatable)")  # fmt: skip
@@ -97,6 +102,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                        help="most RUST the ticket buyer spends while the node runs")  # fmt: skip
     stake.add_argument("--ticketbuyer-balance", type=_amount, default=0, metavar="RUST",
                        help="balance the ticket buyer leaves unspent")  # fmt: skip
+    stake.add_argument("--votebits", type=lambda t: int(t, 0), default=1, metavar="BITS",
+                       help="vote_bits of this node's votes: bit 0 = previous block valid, "
+                            "bits 1..15 signal agendas (default 1)")  # fmt: skip
     stake.add_argument("--votewait", type=float, default=None, metavar="SECONDS",
                        help="from stake_validation_height on, how long the miner waits for "
                             "the tip's votes (default: 1 on regtest, 5 elsewhere)")  # fmt: skip
@@ -105,6 +113,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--stakevalidationheight is only allowed on regtest")
     if args.rpcport is not None and not 0 <= args.rpcport <= 65535:
         parser.error("--rpcport must be between 0 and 65535")
+    check_p2p_arguments(parser, args)
     if args.mempool_max_mb < 5:
         parser.error("--mempool-max-mb must be at least 5")
     if args.mine and args.minewallet:
@@ -113,6 +122,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--ticketbuyer needs --minewallet or --wallet")
     if args.ticketbuyer_target < 0:
         parser.error("--ticketbuyer-target must not be negative")
+    if not 0 <= args.votebits <= 0xFFFF:
+        parser.error("--votebits must be between 0 and 65535")
     if args.votewait is not None and not 0 <= args.votewait <= 600:
         parser.error("--votewait must be between 0 and 600 seconds")
     try:
@@ -120,6 +131,77 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     except RustyError as exc:
         parser.error(str(exc))
     return args
+
+
+def add_p2p_arguments(parser: argparse.ArgumentParser) -> None:
+    """The P2P options (node.p2p; Bitcoin Core's names)."""
+    p2p = parser.add_argument_group("P2P network")
+    p2p.add_argument("--port", type=int, default=None,
+                     help="listen for peers on this port (default per network, SPEC §12; "
+                          "0 = any free port)")  # fmt: skip
+    p2p.add_argument("--bind", action="append", default=[], metavar="ADDR[:PORT]",
+                     help="listen on this address (repeatable; default: all)")  # fmt: skip
+    p2p.add_argument("--listen", type=int, choices=(0, 1), default=None,
+                     help="accept inbound connections (default 1; 0 with --connect)")  # fmt: skip
+    p2p.add_argument("--connect", action="append", default=[], metavar="IP[:PORT]",
+                     help="connect only to this peer (repeatable; --connect 0: no "
+                          "connections)")  # fmt: skip
+    p2p.add_argument("--addnode", action="append", default=[], metavar="IP[:PORT]",
+                     help="keep a connection to this peer (repeatable)")  # fmt: skip
+    p2p.add_argument("--maxconnections", type=int, default=125, metavar="N",
+                     help="most inbound connections (default 125)")  # fmt: skip
+    p2p.add_argument("--maxoutbound", type=int, default=8, metavar="N",
+                     help="automatic outbound connections to keep (default 8)")  # fmt: skip
+    p2p.add_argument("--txtrickle", type=float, default=None, metavar="SECONDS",
+                     help="mean delay of transaction announcements (default 2 outbound, "
+                          "5 inbound, as Bitcoin Core)")  # fmt: skip
+    p2p.add_argument("--peertimeout", type=float, default=None, metavar="SECONDS",
+                     help="drop a peer silent this long (default 1200)")  # fmt: skip
+
+
+def check_p2p_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.port is not None and not 0 <= args.port <= 65535:
+        parser.error("--port must be between 0 and 65535")
+    if args.maxconnections < 0 or args.maxoutbound < 0:
+        parser.error("--maxconnections and --maxoutbound must not be negative")
+    if args.txtrickle is not None and not 0 <= args.txtrickle <= 600:
+        parser.error("--txtrickle must be between 0 and 600 seconds")
+    if args.peertimeout is not None and args.peertimeout < 1:
+        parser.error("--peertimeout must be at least 1 second")
+    for text in [*args.connect, *args.addnode]:
+        if text == "0" and text in args.connect:
+            continue
+        try:
+            parse_hostport(text, 1)
+        except RustyError as exc:
+            parser.error(f"--connect/--addnode: {exc}")
+    for text in args.bind:
+        try:
+            parse_hostport(text, 1)
+        except RustyError as exc:
+            parser.error(f"--bind: {exc}")
+
+
+def p2p_config(args: argparse.Namespace) -> P2PConfig:
+    """The P2P service's settings from the command line."""
+    connect = tuple(c for c in args.connect if c != "0")
+    listen = args.listen if args.listen is not None else (0 if args.connect else 1)
+    config = P2PConfig(
+        listen=bool(listen),
+        bind=tuple(args.bind) or DEFAULT_BIND,
+        port=args.port,
+        connect=connect,
+        addnode=tuple(args.addnode),
+        max_outbound=0 if args.connect else args.maxoutbound,
+        max_inbound=args.maxconnections,
+    )
+    if args.txtrickle is not None:
+        config = dataclasses.replace(
+            config, tx_trickle_outbound=args.txtrickle, tx_trickle_inbound=args.txtrickle
+        )
+    if args.peertimeout is not None:
+        config = dataclasses.replace(config, timeout=args.peertimeout)
+    return config
 
 
 def _amount(text: str) -> int:
@@ -193,6 +275,8 @@ class ProgressReporter:
         self.interval = interval
         self._last_time = time.monotonic()
         self._last_height = chainstate.height
+        self.extra: Callable[[], str] | None = None
+        """More progress text (the P2P sync: headers height and ETA)."""
 
     def percent(self) -> float:
         """Share of the time between genesis and now that the tip covers (display only)."""
@@ -214,11 +298,12 @@ class ProgressReporter:
         height = self.chainstate.height
         rate = (height - self._last_height) / max(now - self._last_time, 1e-9)
         log.info(
-            "progress: height=%d blocks/s=%.1f progress=%.2f%% tip=%s",
+            "progress: height=%d blocks/s=%.1f progress=%.2f%% tip=%s%s",
             height,
             rate,
             self.percent(),
             self.chainstate.tip.hash.hex(),
+            f" {self.extra()}" if self.extra is not None else "",
         )
         self._last_time, self._last_height = now, height
 
@@ -273,6 +358,7 @@ async def serve_rpc(
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, _on_signal, signum, wake)
     server: RpcServer | None = None
+    p2p: P2PService | None = None
     if not args.norpc:
         dispatcher = Dispatcher(build_table(), node, request_stop=request_stop)
         server = RpcServer(
@@ -290,6 +376,8 @@ async def serve_rpc(
             log.error("cannot start the RPC server on %s:%d: %s", args.rpcbind, port, exc)
             stop.set()
             return 1
+    p2p = node.p2p = P2PService(node, p2p_config(args))
+    await p2p.start()
     try:
         while not stop.is_set():
             try:
@@ -297,6 +385,8 @@ async def serve_rpc(
             except TimeoutError:
                 continue
     finally:
+        if p2p is not None:
+            await p2p.stop()
         if server is not None:
             await server.stop()
     return 0
@@ -354,6 +444,7 @@ def run(
             mempool_max_mb=args.mempool_max_mb,
             wallets=args.wallet,
             ticket_buyers=ticket_buyers(args),
+            vote_bits=args.votebits,
             vote_wait=args.votewait if args.votewait is not None else (
                 1.0 if params.name == "regtest" else 5.0
             ),
@@ -380,6 +471,7 @@ def run(
         if on_open is not None:
             on_open(node)
         progress = ProgressReporter(chainstate)
+        progress.extra = lambda: node.p2p.sync.progress_text() if node.p2p is not None else ""
         chainstate.events.subscribe(progress)
         progress.report()
         miner: threading.Thread | None = None

@@ -95,6 +95,7 @@ class Node:
         clock: Callable[[], float] = time.time,
         ticket_buyers: Sequence[TicketBuyerConfig] = (),
         vote_wait: float = 0.0,
+        vote_bits: int = 1,
     ) -> Node:
         """Open the chainstate in `<datadir>/<network>/` and build the rest on it."""
         chainstate = Chainstate.open(
@@ -129,8 +130,9 @@ class Node:
             voting = optional_module("node.wallet.voting")
             if voting is not None and node.wallets is not None and node.votes is not None:
                 node.stake = voting.StakeService(
-                    chainstate, node.votes, node.wallets, buyers=tuple(ticket_buyers)
-                )
+                    chainstate, node.votes, node.wallets, buyers=tuple(ticket_buyers),
+                    vote_bits=vote_bits,
+                )  # fmt: skip
                 node.stake.vote(chainstate.tip.hash)
         except BaseException:
             node.close()

@@ -68,12 +68,16 @@ class StakeService:
         wallets: WalletManager,
         *,
         buyers: tuple[TicketBuyerConfig, ...] = (),
+        vote_bits: int = VOTE_BITS,
     ) -> None:
+        if not 0 <= vote_bits <= 0xFFFF:
+            raise ValueError(f"vote_bits {vote_bits} is not a u16")
         self.chainstate = chainstate
         self.params = chainstate.params
         self.votes = votes
         self.wallets = wallets
         self.buyers = buyers
+        self.vote_bits = vote_bits
         self.spent: dict[str, int] = {b.wallet: 0 for b in buyers}
         self.signed = 0
         self._warned: set[str] = set()
@@ -112,7 +116,7 @@ class StakeService:
                 secret = vote_secret(wallet, ticket.vote_pubkey)
                 if secret is None:
                     continue
-                vote = sign_vote(secret, tip_hash, tid, VOTE_BITS)
+                vote = sign_vote(secret, tip_hash, tid, self.vote_bits)
                 try:
                     if self.votes.add(RelayedVote(tip_hash, vote)):
                         added += 1

@@ -1,5 +1,5 @@
 """Stake RPCs (dcrd/dcrwallet names): getstakeinfo, getticketprice, getticketpoolinfo,
-purchaseticket, listtickets, revoketickets, getvotes.
+purchaseticket, listtickets, revoketickets, getvotes, getagendainfo.
 
 Chain-side answers come from the ticket pool at the tip; wallet-side ones use the wallet of
 the request path (`/wallet/<name>`, or the only loaded one) with the wallet module's error
@@ -14,6 +14,7 @@ from node.rpc.dispatch import Collector, Context
 from node.rpc.errors import INVALID_PARAMETER, RpcError
 from node.rpc.jsonfmt import Amount
 from node.rpc.methods.wallet import _amount, _conf_target, _fee_rate, _wallet, translate
+from node.stake.agenda import AGENDA_BITS, tally_window, window_start
 from node.stake.chainrules import read_pool
 from node.stake.price import window_of
 from node.wallet.tickets import MAX_PURCHASE, list_tickets, purchase_tickets, revoke_tickets
@@ -144,5 +145,37 @@ def getvotes(ctx: Context) -> dict[str, Any]:
         "selected": [] if node.votes is None else [t.hex() for t in node.votes.selected()],
         "votes": [
             {"ticket": rv.vote.ticket_id.hex(), "votebits": rv.vote.vote_bits} for rv in votes
+        ],
+    }
+
+
+@method
+def getagendainfo(ctx: Context, height: int | None = None) -> dict[str, Any]:
+    """The agenda tally (vote_bits 1..15) of the window containing `height` (default: the
+    tip) up to that height: {windowstart, windowsize, height, totalvotes, threshold
+    (percent), agendas: [{bit, votes, signalled}]}."""
+    cs = ctx.node.chainstate
+    params = cs.params
+    with cs.lock:
+        tip = cs.height
+        if height is None:
+            height = tip
+        if not isinstance(height, int) or isinstance(height, bool) or not 0 <= height <= tip:
+            raise RpcError(INVALID_PARAMETER, "Block height out of range")
+        start = window_start(height, params)
+        bits = []
+        for h in range(start, height + 1):
+            block = cs.get_block(cs.active[h].hash)
+            bits.append([v.vote_bits for v in block.votes])
+    tally = tally_window(start, bits, params)
+    return {
+        "windowstart": start,
+        "windowsize": params.agenda_window,
+        "height": height,
+        "totalvotes": tally.total_votes,
+        "threshold": params.agenda_threshold_percent,
+        "agendas": [
+            {"bit": b, "votes": tally.counts[b], "signalled": tally.signalled(b, params)}
+            for b in AGENDA_BITS
         ],
     }

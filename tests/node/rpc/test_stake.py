@@ -92,8 +92,9 @@ def test_generate_past_svh_without_tickets_fails_clearly(tmp_path: Path) -> None
 def test_ticket_buyer_keeps_the_miner_going_past_svh(tmp_path: Path) -> None:
     """Like the devnet of `make run`: the built-in miner's wallet buys tickets by itself."""
     node = start_node(
-        tmp_path, "--stakevalidationheight", str(SVH), "--minewallet", "miner", "--ticketbuyer"
-    )
+        tmp_path, "--stakevalidationheight", str(SVH), "--minewallet", "miner", "--ticketbuyer",
+        "--votebits", "0x5",
+    )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
         target = SVH + 20
@@ -105,6 +106,17 @@ def test_ticket_buyer_keeps_the_miner_going_past_svh(tmp_path: Path) -> None:
         info = c.call("getstakeinfo")
         assert info["voted"] >= 3 * 20
         assert info["live"] + info["immature"] > 0
+        # agenda signalling: every vote sets bit 2 (and bit 0), none sets bit 1
+        agendas = c.call("getagendainfo")
+        assert agendas["totalvotes"] >= 3 * 20
+        by_bit = {a["bit"]: a for a in agendas["agendas"]}
+        assert by_bit[2]["votes"] == agendas["totalvotes"]
+        assert by_bit[2]["signalled"] is True
+        assert by_bit[1]["votes"] == 0
+        assert by_bit[1]["signalled"] is False
+        with pytest.raises(RpcError) as err:
+            c.call("getagendainfo", 10**6)
+        assert err.value.code == -8
     finally:
         assert node.stop() == 0
     text = node.log()

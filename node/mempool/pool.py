@@ -66,7 +66,7 @@ from node.mempool.policy import (
     fee_for,
 )
 from node.mempool.rbf import check_disjoint, check_replacement, entries_to_evict
-from node.mempool.stakecheck import check_stake_tx, stale_purchases
+from node.mempool.stakecheck import check_stake_tx, invalid_stake_txs, stale_purchases
 from node.script.policy import is_standard_input
 from node.script.sigops import tx_sigops
 from node.stake.pool import TicketPool
@@ -594,6 +594,7 @@ class Mempool:
                     maturity=maturity,
                 )
             }
+            invalid |= invalid_stake_txs(entries, txn, self.params, height)
         if invalid:
             self._remove(graph.descendants_of(invalid), "reorg")
 

@@ -27,7 +27,7 @@ from node.storage.schema import DB_TICKETS
 from node.storage.txn import ReadTxn
 from node.types.tx import Tx, TxType
 
-__all__ = ["STAKE_TX_TYPES", "check_stake_tx", "stale_purchases"]
+__all__ = ["STAKE_TX_TYPES", "check_stake_tx", "invalid_stake_txs", "stale_purchases"]
 
 STAKE_TX_TYPES = (TxType.TICKET_PURCHASE, TxType.TICKET_REVOKE)
 """Stake transaction types the mempool relays (SLASH evidence goes straight to miners)."""
@@ -68,3 +68,19 @@ def stale_purchases(entries: Iterable[MempoolEntry], price: int) -> set[bytes]:
         for e in entries
         if e.tx.tx_type is TxType.TICKET_PURCHASE and e.tx.outputs[STAKE_VOUT].value != price
     }
+
+
+def invalid_stake_txs(
+    entries: Mapping[bytes, MempoolEntry], txn: ReadTxn, params: ChainParams, height: int
+) -> set[bytes]:
+    """Txids of pool entries that touch the stake (purchases, revocations, spends of an
+    output 0) and no longer meet the stake rules at `height` (after a reorg)."""
+    bad = set()
+    for txid, e in entries.items():
+        tx = e.tx
+        if tx.tx_type in STAKE_TX_TYPES or any(i.prevout.vout == STAKE_VOUT for i in tx.inputs):
+            try:
+                check_stake_tx(tx, txn, params, height, entries)
+            except ConsensusReject:
+                bad.add(txid)
+    return bad

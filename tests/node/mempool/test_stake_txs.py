@@ -137,3 +137,24 @@ def test_vote_pool_accepts_only_selected_signed_votes(chain: tuple[Chainstate, M
         assert len(votes) == 0
     finally:
         votes.close()
+
+
+def test_reorg_evicts_a_stake_spend_that_no_longer_holds(
+    chain: tuple[Chainstate, Mempool],
+) -> None:
+    cs, pool = chain
+    grow(cs, PARAMS.stake_validation_height)
+    vote_block = cs.tip.hash
+    voted = next(t for t in _all(cs) if t.state.name == "VOTED")
+    grow(cs, cs.height + PARAMS.coinbase_maturity)
+    spend = spend_stake(voted)
+    pool.accept(spend)
+    assert spend.txid in pool.entries
+    cs.invalidate_block(vote_block)  # the vote is gone: the ticket is LIVE again
+    assert cs.height == PARAMS.stake_validation_height - 1
+    assert spend.txid not in pool.entries
+
+
+def _all(cs: Chainstate) -> list:  # type: ignore[type-arg]
+    with read_pool(cs.db, cs.params) as p:
+        return sorted(p.store.all_tickets().values(), key=lambda t: t.ticket_id)

@@ -45,7 +45,7 @@ from node.mempool.entry import MempoolEntry
 from node.script import tx_sigops
 from node.types.block import Block, BlockHeader, TicketVote
 from node.types.codec import encode_compact_size
-from node.types.tx import TxOut
+from node.types.tx import Tx, TxOut
 
 log = logging.getLogger(__name__)
 
@@ -292,11 +292,13 @@ def build_template(
     tag: bytes = b"rusty",
     votes: Sequence[TicketVote] = (),
     stake_outputs: Sequence[TxOut] = (),
+    special_txs: Sequence[Tx] = (),
 ) -> BlockTemplate:
     """A template on the tip: the best packages of `mempool` under the block's limits.
 
     `votes` (for the tip) and their `stake_outputs` (node.stake.rewards) go into the block
-    and its coinbase from stake_validation_height on.
+    and its coinbase from stake_validation_height on. `special_txs` (fee-less SLASH evidence)
+    go right after the coinbase.
 
     `max_size` / `max_sigops` can only lower the consensus limits (for tests and miners that
     want smaller blocks). Holds ``chainstate.lock`` throughout.
@@ -320,6 +322,7 @@ def build_template(
             + sum(len(v.serialize()) for v in votes)
             + MAX_TX_COUNT_FIELD
             + probe.size
+            + sum(tx.size for tx in special_txs)
         )
         selector = _Selector(
             mempool,
@@ -331,7 +334,7 @@ def build_template(
         mintime = cs.median_time_past(parent) + 1
         when = max(mintime, int(cs.clock()) if timestamp is None else timestamp)
         bits = cs.expected_bits(parent)
-        stake = (tuple(votes), tuple(stake_outputs))
+        stake = (tuple(votes), tuple(stake_outputs), tuple(special_txs))
         template = _assemble(
             cs, height, payout_script, tag, selector.selected, selector.fees, when, bits, stake
         )
@@ -341,6 +344,7 @@ def build_template(
             log.error("block template with %d txs failed its dry run (%s); mining an empty "
                       "block", len(selector.selected), exc)  # fmt: skip
             selector.selected, selector.fees, selector.sigops = [], 0, 0
+            stake = (stake[0], stake[1], ())
             template = _assemble(cs, height, payout_script, tag, [], 0, when, bits, stake)
             root = cs.compute_state_root(template)
         header = dataclasses.replace(template.header, state_root=root)
@@ -366,12 +370,12 @@ def _assemble(
     fees: int,
     when: int,
     bits: int,
-    stake: tuple[tuple[TicketVote, ...], tuple[TxOut, ...]] = ((), ()),
+    stake: tuple[tuple[TicketVote, ...], tuple[TxOut, ...], tuple[Tx, ...]] = ((), (), ()),
 ) -> Block:
-    votes, stake_outputs = stake
+    votes, stake_outputs, special = stake
     split = reward_split(height, len(votes), False, cs.params)
     coinbase = coinbase_tx(height, [TxOut(split.miner + fees, payout_script), *stake_outputs], tag)
-    txs = (coinbase, *(e.tx for e in entries))
+    txs = (coinbase, *special, *(e.tx for e in entries))
     header = BlockHeader(
         version=BLOCK_VERSION,
         height=height,

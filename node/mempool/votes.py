@@ -6,7 +6,7 @@ signed, and new; one for another parent is ignored (False; peers racing a new bl
 those honestly) and a forged or unselected one raises the stake rule's StakeError (the P2P
 layer scores it as misbehaviour). When the tip changes the pool keeps only votes for the new
 tip. Two votes by one ticket for different parents at one height are kept as SLASH
-evidence (`double_votes`).
+evidence (`double_votes`); `slash_txs` turns them into SLASH transactions for the miner.
 
 The miner asks `votes_for(tip)` (deterministic order: by ticket id) and can `wait_for` at
 least N votes with a timeout. Subscribers hear about every newly accepted vote (to relay it).
@@ -23,8 +23,10 @@ from node.chain.chainstate import Chainstate
 from node.chain.events import ChainEvent, TipChanged
 from node.crypto.hashes import H
 from node.stake.chainrules import read_pool
-from node.stake.tickets import Ticket
+from node.stake.tickets import STAKE_VOUT, Ticket
 from node.stake.votes import RelayedVote, check_relayed_vote, verify_vote
+from node.types.payloads import DoubleVoteEvidence, SlashPayload
+from node.types.tx import OutPoint, Tx, TxType
 
 __all__ = ["DoubleVote", "VotePool", "vote_id"]
 
@@ -159,9 +161,14 @@ class VotePool:
         return True
 
     def _note_other_parent(self, relayed: RelayedVote) -> None:
-        """Keep SLASH evidence when a ticket that voted for the previous tip signs a sibling."""
-        first = self._recent.get(relayed.vote.ticket_id)
+        """Keep SLASH evidence when a ticket that voted for the tip (or the previous tip) signs
+        a block at the same height."""
+        tid = relayed.vote.ticket_id
+        current = self._by_ticket.get(tid)
+        first = self._votes[current] if current is not None else self._recent.get(tid)
         if first is None or first.prev_hash == relayed.prev_hash:
+            return
+        if any(d.second.vote.ticket_id == tid for d in self.double_votes):
             return
         cs = self.chainstate
         entry = cs.entries.get(relayed.prev_hash)
@@ -176,6 +183,26 @@ class VotePool:
             self.double_votes.append(DoubleVote(entry.height + 1, first, relayed))
             log.warning("ticket %s voted for two parents at height %d",
                         ticket.ticket_id.hex(), entry.height + 1)  # fmt: skip
+
+    def slash_txs(self) -> list[Tx]:
+        """SLASH transactions for the double votes seen whose tickets are still in the pool
+        with an unspent stake (what a miner puts in its next block)."""
+        cs = self.chainstate
+        out = []
+        with self._cond, cs.db.read() as txn, read_pool(cs.db, self.params) as pool:
+            keep = []
+            for d in self.double_votes:
+                ticket = pool.get(d.second.vote.ticket_id)
+                if ticket is None or not txn.has_coin(OutPoint(ticket.ticket_id, STAKE_VOUT)):
+                    continue  # slashed (or spent) already
+                keep.append(d)
+                evidence = DoubleVoteEvidence(
+                    d.first.prev_hash, d.first.vote, d.second.prev_hash, d.second.vote
+                )
+                payload = SlashPayload(d.height, evidence).serialize()
+                out.append(Tx(1, TxType.SLASH, (), (), 0, payload, ()))
+            self.double_votes = keep
+        return out
 
     # ------------------------------------------------------------------ tip changes
 

@@ -208,9 +208,10 @@ class Node:
             votes, stake_outputs = self.stake_votes(self.chainstate.tip.hash)
             template = optional_module("node.mempool.template")
             if template is not None and self.mempool is not None:
+                special = [] if self.votes is None else self.votes.slash_txs()
                 built = template.build_template(
                     self.chainstate, self.mempool, payout_script, timestamp=timestamp,
-                    votes=votes, stake_outputs=stake_outputs,
+                    votes=votes, stake_outputs=stake_outputs, special_txs=special,
                 )  # fmt: skip
                 block: Block = built.block
                 return block

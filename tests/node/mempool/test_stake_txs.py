@@ -11,15 +11,19 @@ from pathlib import Path
 import pytest
 
 from node.chain.chainstate import Chainstate
+from node.chain.miner import solve
 from node.mempool.errors import ConsensusReject
 from node.mempool.pool import Mempool
+from node.mempool.template import build_template
 from node.mempool.votes import VotePool, vote_id
 from node.stake.chainrules import read_pool
 from node.stake.errors import BadVoteSig, BadVoteTicket
+from node.stake.rewards import stake_reward_outputs
 from node.stake.tickets import ticket_from_purchase
 from node.stake.votes import RelayedVote
-from node.types import TicketVote, TxType
+from node.types import OutPoint, TicketVote, TxType
 from tests.node.stake.chainharness import (
+    FUND_SCRIPT,
     build,
     funding_coins,
     open_stake_chain,
@@ -158,3 +162,44 @@ def test_reorg_evicts_a_stake_spend_that_no_longer_holds(
 def _all(cs: Chainstate) -> list:  # type: ignore[type-arg]
     with read_pool(cs.db, cs.params) as p:
         return sorted(p.store.all_tickets().values(), key=lambda t: t.ticket_id)
+
+
+def test_double_vote_becomes_a_slash_in_the_next_template(
+    chain: tuple[Chainstate, Mempool],
+) -> None:
+    cs, pool = chain
+    grow(cs, PARAMS.stake_validation_height)
+    chosen = selected(cs)
+    votes_ = [vote(cs.tip.hash, t) for t in chosen]
+    a = build(cs, (), votes_, chosen)
+    b = build(cs, (), votes_, chosen, tag=b"sibling")
+    cs.process_block(a)
+    cs.process_block(b)  # a side block at the same height
+    assert cs.tip.hash == a.hash
+    vp = VotePool(cs)
+    try:
+        cheater = selected(cs)[0]
+        assert vp.add(RelayedVote(a.hash, vote(a.hash, cheater))) is True
+        assert vp.add(RelayedVote(b.hash, vote(b.hash, cheater))) is False
+        assert len(vp.double_votes) == 1
+        (slash,) = vp.slash_txs()
+        assert slash.tx_type is TxType.SLASH
+        for t in selected(cs)[1:]:
+            vp.add(RelayedVote(a.hash, vote(a.hash, t)))
+        relayed = vp.votes_for(a.hash)
+        tickets = vp.tickets_of(relayed)
+        template = build_template(
+            cs, pool, FUND_SCRIPT, votes=[rv.vote for rv in relayed],
+            stake_outputs=stake_reward_outputs(cs.height + 1, tickets, False, cs.params),
+            special_txs=[slash],
+        )  # fmt: skip
+        block = solve(template.block, cs.params)
+        assert block is not None
+        cs.process_block(block)
+        assert cs.tip.hash == block.hash
+        with read_pool(cs.db, cs.params) as p, cs.db.read() as txn:
+            assert p.get(cheater.ticket_id) is None
+            assert not txn.has_coin(OutPoint(cheater.ticket_id, 0))
+        assert vp.slash_txs() == []  # used up
+    finally:
+        vp.close()

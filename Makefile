@@ -15,7 +15,7 @@ PORT ?= 8000
 # Python packages that node/ must not need; tests/node run once with them unimportable.
 NODE_BLOCKERS := tests/_blockers
 
-.PHONY: run test install install-dev assets lint typecheck imports test-node test-web test-all browser-deps bench clean
+.PHONY: run test install install-dev assets lint typecheck imports test-node test-functional test-web test-all browser-deps bench clean
 
 run: install assets
 	$(PY) manage.py migrate --noinput
@@ -65,10 +65,14 @@ imports: $(STAMP_DEV)
 test-node: $(STAMP_DEV)
 	PYTHONPATH=$(NODE_BLOCKERS) $(VENV)/bin/pytest tests/node -p no:django -p no:cacheprovider -n 2 -q
 
-test-web: $(STAMP_DEV) assets browser-deps
-	$(VENV)/bin/pytest tests --ignore=tests/node -n 2 -q
+# Multi-node tests: real `python -m node` processes on loopback (tests/functional/framework.py).
+test-functional: $(STAMP_DEV)
+	PYTHONPATH=$(NODE_BLOCKERS) $(VENV)/bin/pytest tests/functional -p no:django -p no:cacheprovider -n 2 -q
 
-test: lint typecheck imports test-node test-web
+test-web: $(STAMP_DEV) assets browser-deps
+	$(VENV)/bin/pytest tests --ignore=tests/node --ignore=tests/functional -n 2 -q
+
+test: lint typecheck imports test-node test-functional test-web
 
 bench: $(STAMP_DEV)
 	$(PY) -m bench primitives

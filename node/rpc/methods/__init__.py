@@ -1,7 +1,8 @@
 """RPC method modules by namespace; `build_table` collects the ones this build supports.
 
-blockchain, mining and util need only the chainstate. mempool and wallet are registered
-when node.mempool / node.wallet are present. stake methods arrive with the stake issue.
+blockchain, mining, network and util need only the chainstate (network answers -31 without
+a P2P service). mempool and wallet are registered when node.mempool / node.wallet are
+present. stake methods arrive with the stake issue.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import importlib
 from node.rpc.dispatch import Collector, MethodTable
 from node.rpc.node import optional_module
 
-ALWAYS = ("blockchain", "mining", "util")
+ALWAYS = ("blockchain", "mining", "network", "util")
 OPTIONAL = {
     "mempool": "node.mempool.pool",
     "wallet": "node.wallet.manager",

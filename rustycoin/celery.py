@@ -1,6 +1,9 @@
 """The Celery application; configured from Django settings (CELERY_* names).
 
-Without REDIS_URL the broker is in-memory and tasks run eagerly in-process (embedded default).
+Without REDIS_URL the broker is in-memory and tasks run eagerly in-process (embedded default;
+`manage.py run` then runs the periodic tasks from a timer thread). With Redis: `celery -A
+rustycoin worker` and one `celery -A rustycoin beat` for CELERY_BEAT_SCHEDULE (the DailyStat
+aggregates, indexer.tasks).
 """
 
 import os

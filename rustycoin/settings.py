@@ -108,7 +108,12 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": RUSTY_NETWORK_DIR / "web.sqlite3",
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            # WAL: pages keep reading while the indexer in the node process writes.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -118,7 +123,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py's default 5 s socket timeout equals channels-redis's 5 s blocking read,
+            # so idle websocket receivers would time out and drop: give reads more room.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": env_str("RUSTY_CHANNEL_PREFIX", "asgi"),
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -130,6 +140,43 @@ else:
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Periodic tasks (`celery beat`; the embedded `manage.py run` runs them from a timer thread).
+RUSTY_STATS_INTERVAL = env_int("RUSTY_STATS_INTERVAL", 300)
+CELERY_BEAT_SCHEDULE = {
+    "daily-stats": {
+        "task": "indexer.tasks.update_daily_stats",
+        "schedule": float(RUSTY_STATS_INTERVAL),
+    },
+}
+
+# The indexer in the node process (docs/INDEXER.md): catch-up batch limits and how often
+# the mempool snapshot is written.
+RUSTY_INDEXER_BATCH_BLOCKS = env_int("RUSTY_INDEXER_BATCH_BLOCKS", 500)
+RUSTY_INDEXER_BATCH_TXS = env_int("RUSTY_INDEXER_BATCH_TXS", 20_000)
+RUSTY_MEMPOOL_SNAPSHOT_SECONDS = env_int("RUSTY_MEMPOOL_SNAPSHOT_SECONDS", 3)
+
+# Django's cache: Redis when REDIS_URL is set (shared by every web worker: the API's rate
+# limits and short-lived answers), else per-process memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "rusty",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# REST API (docs/REST.md): per-client-IP limits, 0 = off. RATE requests per RATE_WINDOW
+# seconds and BURST requests per BURST_WINDOW seconds; PROXY_DEPTH = trusted reverse proxies
+# in front (the client IP is then read from X-Forwarded-For); CORS_ORIGIN "" = no CORS header.
+RUSTY_API_RATE = env_int("RUSTY_API_RATE", 600)
+RUSTY_API_RATE_WINDOW = env_int("RUSTY_API_RATE_WINDOW", 60)
+RUSTY_API_BURST = env_int("RUSTY_API_BURST", 50)
+RUSTY_API_BURST_WINDOW = env_int("RUSTY_API_BURST_WINDOW", 1)
+RUSTY_API_PROXY_DEPTH = env_int("RUSTY_API_PROXY_DEPTH", 0)
+RUSTY_API_CORS_ORIGIN = env_str("RUSTY_API_CORS_ORIGIN", "*")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,6 +8,7 @@ from rustycoin import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("explorer.api.urls")),
     path("governance/", include("governance_ui.urls")),
     path("wallet/", include("wallet_ui.urls")),
     path("", include("explorer.urls")),

@@ -31,3 +31,24 @@ document.addEventListener("DOMContentLoaded", () => {
     applyTheme(next);
   });
 });
+
+// Live-update indicator in the footer (htmx ws extension events); a refused subscription
+// replaces #live-status with the server's message instead.
+function setLive(text) {
+  const status = document.getElementById("live-status");
+  if (status && !status.classList.contains("live-error")) status.textContent = text;
+}
+document.addEventListener("htmx:wsOpen", () => setLive("● live"));
+document.addEventListener("htmx:wsClose", () => setLive("○ reconnecting…"));
+
+// The search suggestions dropdown closes on Escape and on a click elsewhere.
+function closeSuggestions() {
+  const box = document.getElementById("search-suggestions");
+  if (box) box.innerHTML = "";
+}
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") closeSuggestions();
+});
+document.addEventListener("click", (event) => {
+  if (!event.target.closest("form.search")) closeSuggestions();
+});

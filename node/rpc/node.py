@@ -75,6 +75,9 @@ class Node:
         """Seconds the miner waits for votes from stake_validation_height on."""
         self.p2p: Any = None
         """The P2P service when running (node.p2p)."""
+        self.close_hooks: list[Callable[[Node], None]] = []
+        """Run first by `close` (newest first), while the chain database is still open: an
+        embedding process (the indexer of manage.py runnode) stops its readers there."""
         self.clock = clock
         self.started_at = clock()
 
@@ -140,6 +143,12 @@ class Node:
         return node
 
     def close(self) -> None:
+        hooks, self.close_hooks = self.close_hooks, []
+        for hook in reversed(hooks):
+            try:
+                hook(self)
+            except Exception:  # pragma: no cover - best effort at shutdown
+                log.exception("close hook %r failed", hook)
         if self.stake is not None:
             self.stake.close()
         if self.votes is not None:

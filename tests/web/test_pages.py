@@ -35,13 +35,19 @@ def test_healthz(client: Client) -> None:
     assert response.json() == {"status": "ok", "network": "devnet"}
 
 
-@pytest.mark.parametrize("path", ["/nope", "/block/zz", "/<script>alert(1)</script>", "/%00"])
+@pytest.mark.parametrize("path", ["/nope", "/block/zz/x", "/<script>alert(1)</script>", "/%00"])
 def test_unknown_paths_get_a_clear_404(client: Client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
     body = response.content.decode()
     assert "Not found" in body
     assert "<script>alert(1)</script>" not in body
+
+
+def test_malformed_hash_gets_a_clear_400(client: Client) -> None:
+    response = client.get("/block/zz")
+    assert response.status_code == 400
+    assert "expected 64 hexadecimal characters" in response.content.decode()
 
 
 def test_admin_is_routed(client: Client) -> None:

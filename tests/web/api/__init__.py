@@ -1,0 +1,1 @@
+"""REST API tests (explorer/api) and read-layer tests (indexer/read)."""

@@ -1,0 +1,1 @@
+"""Websocket consumer tests."""

@@ -394,6 +394,17 @@ class Chainstate:
             self._recent_blocks.pop(next(iter(self._recent_blocks)))
         if self._has_data_path(entry):
             self.candidates.add(entry)
+            self._link_stored_descendants(entry)
+
+    def _link_stored_descendants(self, entry: IndexEntry) -> None:
+        """Blocks stored before this parent's data arrived (out-of-order download) now have
+        a data path: make them candidates too (Core's mapBlocksUnlinked)."""
+        stack = list(entry.children)
+        while stack:
+            child = stack.pop()
+            if child.has_data and not child.is_invalid:
+                self.candidates.add(child)
+                stack.extend(child.children)
 
     def _has_data_path(self, entry: IndexEntry) -> bool:
         node: IndexEntry | None = entry

@@ -134,8 +134,10 @@ class VotePool:
     def add(self, relayed: RelayedVote) -> bool:
         """Accept `relayed` (True), ignore a known or other-parent vote (False), or raise
         the StakeError of the broken rule."""
-        with self.chainstate.lock:
-            tip = self.chainstate.tip.hash
+        # No chainstate lock here: an RPC (generatetoaddress) may hold it while the miner
+        # waits for these very votes. Reading the tip is atomic; a tip that moves meanwhile
+        # is caught by the TipChanged reset.
+        tip = self.chainstate.tip.hash
         with self._cond:
             if tip != self._tip:
                 self._reset(tip)

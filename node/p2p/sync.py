@@ -10,8 +10,8 @@
    longer than `block_stall_timeout` while another peer could serve it, the staller is
    disconnected and its blocks are re-requested from the others (Bitcoin Core); any request
    older than `block_download_timeout` drops its peer as well.
-4. Blocks may arrive out of order; they are stored at once and connected when their parent
-   is (Core's mapBlocksUnlinked: `link_descendants`).
+4. Blocks may arrive out of order; they are stored at once and the chainstate connects them
+   when their parent's data arrives (Core's mapBlocksUnlinked).
 
 Progress (headers height, blocks height, blocks/s, ETA) is logged every 10 s while syncing
 and reported by `status()` for getnetworkinfo / getpeerinfo and the daemon's progress line.
@@ -67,22 +67,6 @@ def block_locator(cs: Chainstate, entry: IndexEntry) -> tuple[bytes, ...]:
     if out[-1] != genesis:
         out.append(genesis)
     return tuple(out)
-
-
-def link_descendants(cs: Chainstate, entry: IndexEntry) -> None:
-    """Make the stored descendants of a connected block candidates and activate them."""
-    if not cs.on_active_chain(entry):
-        return
-    stack = list(entry.children)
-    found = False
-    while stack:
-        child = stack.pop()
-        if child.has_data and not child.is_invalid:
-            cs.candidates.add(child)
-            found = True
-            stack.extend(child.children)
-    if found:
-        cs.activate_best_chain()
 
 
 class BlockSync:
@@ -294,9 +278,6 @@ class BlockSync:
                 result = cs.process_block(block)
             except ConsensusError as exc:
                 return None, exc
-            entry = cs.entries.get(block.hash)
-            if entry is not None and result is ProcessResult.ACCEPTED:
-                link_descendants(cs, entry)
             return result, None
 
     async def submit(self, peer: Peer, block: Block) -> bool:

@@ -24,6 +24,7 @@ method = Collector("mining")
 
 GENERATE_NETWORKS = ("regtest", "devnet")
 MAX_GENERATE = 1000
+MAX_RETRIES = 100
 
 
 def payout_script(ctx: Context, address: str) -> bytes:
@@ -54,11 +55,12 @@ def getmininginfo(ctx: Context) -> dict[str, Any]:
     }
 
 
-@method
+@method.nolock
 def generatetoaddress(
     ctx: Context, nblocks: int, address: str, maxtries: int = 1_000_000
 ) -> list[str]:
-    """Mines `nblocks` blocks (with mempool transactions) paying `address`; regtest and
+    """Mines `nblocks` blocks (with mempool transactions and, from stake_validation_height
+    on, the votes of the node's wallets or relayed by peers) paying `address`; regtest and
     devnet only. Result: ["blockhash", ...]"""
     node = ctx.node
     if node.params.name not in GENERATE_NETWORKS:
@@ -69,18 +71,28 @@ def generatetoaddress(
         raise RpcError(INVALID_PARAMETER, "maxtries must be positive")
     script = payout_script(ctx, address)
     hashes: list[str] = []
-    for _ in range(nblocks):
+    # Runs without the chainstate lock (mine_block takes it to build and to submit), so
+    # votes and blocks from peers keep flowing while it waits for votes.
+    retries = 0
+    while len(hashes) < nblocks:
         block = node.mine_block(script)
-        if block is None:
-            have = 0 if node.votes is None else len(node.votes.votes_for(node.chainstate.tip.hash))
+        if block is not None:
+            hashes.append(block.hash.hex())
+            continue
+        cs = node.chainstate
+        params = node.params
+        have = 0 if node.votes is None else len(node.votes.votes_for(cs.tip.hash))
+        if cs.height + 1 >= params.stake_validation_height and have < params.min_votes_per_block:
             raise RpcError(
                 MISC_ERROR,
-                f"cannot mine block {node.chainstate.height + 1}: {have} vote(s) for the tip, "
-                f"{node.params.min_votes_per_block} needed from stake_validation_height "
-                f"{node.params.stake_validation_height} (the node's wallets hold too few "
+                f"cannot mine block {cs.height + 1}: {have} vote(s) for the tip, "
+                f"{params.min_votes_per_block} needed from stake_validation_height "
+                f"{params.stake_validation_height} (the node's wallets hold too few "
                 "live tickets; buy some with purchaseticket)",
             )
-        hashes.append(block.hash.hex())
+        retries += 1  # another block took the tip meanwhile: build on the new one
+        if retries > MAX_RETRIES:
+            raise RpcError(MISC_ERROR, "the tip kept changing; mined " + str(len(hashes)))
     return hashes
 
 

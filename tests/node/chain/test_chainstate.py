@@ -167,3 +167,23 @@ def test_state_proofs_prove_utxos_and_absence(tmp_path: Path) -> None:
         assert verify_proof(root, absent, proof) is None
         with pytest.raises(InvalidProof):
             verify_proof(bytes([1]) * 32, key, cs.state_proof(key)[1])
+
+
+def test_block_stored_before_its_parent_connects_when_the_parent_arrives(tmp_path: Path) -> None:
+    """Out-of-order download (headers first, then bodies from several peers): a child whose
+    body arrives before its parent's is connected as soon as the parent's body is."""
+    source = open_chain(tmp_path / "source")
+    target = open_chain(tmp_path / "target")
+    try:
+        mine(source, 3)
+        blocks = [source.get_block(e.hash) for e in source.active[1:]]
+        for block in blocks:
+            target.accept_header(block.header)
+        target.process_block(blocks[2])
+        target.process_block(blocks[1])
+        assert target.height == 0
+        target.process_block(blocks[0])
+        assert target.tip.hash == blocks[2].hash
+    finally:
+        source.close()
+        target.close()

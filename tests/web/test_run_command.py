@@ -44,6 +44,11 @@ def test_run_serves_pages_and_static_assets(tmp_path: Path, free_port: int) -> N
             time.sleep(0.5)
         assert base.rpc("getblockcount") >= indexed_height(tmp_path)
         assert "demo" in base.rpc("listwallets")  # the miner pays the demo wallet
+        # The card shows sync and index progress (P2P sync figures and the watermark).
+        card = httpx.get(base + "/node-status", timeout=10).text
+        assert 'id="sync-progress"' in card
+        assert "Explorer index:" in card
+        assert "Peers" in card
     log = base.log.read_text()
     assert "shut down cleanly" in log, log[-3000:]
     assert "Traceback" not in log, log[-3000:]

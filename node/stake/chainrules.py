@@ -25,7 +25,7 @@ from typing import Self
 
 from node.chain.extensions import CoinbaseTerms
 from node.params import ChainParams
-from node.stake.errors import SpendOfLiveTicket, TicketPoolCorrupt
+from node.stake.errors import BadVoteSig, SpendOfLiveTicket, TicketPoolCorrupt
 from node.stake.pool import PoolUndo, TicketPool, trie_changes
 from node.stake.revoke import check_stake_spend, check_ticket_revoke, revoke_ticket_id
 from node.stake.rewards import check_stake_rewards, stake_scripts
@@ -44,6 +44,9 @@ from node.types.codec import Serializable
 from node.types.tx import OutPoint, TxType
 
 __all__ = ["StakeRules", "StakeUndo", "read_pool"]
+
+WRONG_PARENT_DEPTH = 3
+"""How far back a vote's real parent is looked for to report bad-vote-parent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +123,15 @@ class StakeRules:
             raise TicketPoolCorrupt(f"pool is at height {pool.height}, connecting {height}")
         prev_hash = block.header.prev_hash
         selected = pool.selected_for(prev_hash)
-        vote_tickets = check_block_votes(
-            block, selected, {tid: t for tid in selected if (t := pool.get(tid))}, params, height
-        )
+        tickets = {tid: t for tid in selected if (t := pool.get(tid))}
+        try:
+            vote_tickets = check_block_votes(block, selected, tickets, params, height)
+        except BadVoteSig:
+            # Rejected either way; say "wrong parent" when a vote is signed for another
+            # recent block (only on this failure path does the block index get scanned).
+            others = _recent_blocks(txn, height - 1 - WRONG_PARENT_DEPTH, height - 1)
+            check_block_votes(block, selected, tickets, params, height, other_parents=others)
+            raise
         check_stake_rewards(block, vote_tickets, False, params)
 
         price = pool.next_price()
@@ -195,6 +204,11 @@ class StakeRules:
         for tid, coin in undo.burned:
             txn.put_coin(OutPoint(tid, STAKE_VOUT), coin)
         kv.delete(key)
+
+
+def _recent_blocks(txn: ReadTxn, low: int, high: int) -> list[bytes]:
+    """Hashes of every known block (any branch) with low <= height <= high."""
+    return [rec.header.hash for rec in txn.iter_block_index() if low <= rec.header.height <= high]
 
 
 def _height_of(txn: ReadTxn, block_hash: bytes) -> int | None:

@@ -189,7 +189,7 @@ CASES: dict[str, tuple[Case, str]] = {
     "vote from an unselected ticket": (unselected_vote, "bad-vote-ticket"),
     "forged vote signature": (forged_signature, "bad-vote-sig"),
     "duplicate vote": (duplicate_vote, "bad-vote-duplicate"),
-    "vote for the wrong parent": (wrong_parent, "bad-vote-sig"),
+    "vote for the wrong parent": (wrong_parent, "bad-vote-parent"),
     "too few votes": (too_few, "too-few-votes"),
     "wrong stake reward amount": (wrong_reward, "bad-stake-reward"),
     "spending a live ticket": (spend_live, "spend-of-live-ticket"),

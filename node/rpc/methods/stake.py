@@ -17,6 +17,7 @@ from node.rpc.methods.wallet import _amount, _conf_target, _fee_rate, _wallet, t
 from node.stake.agenda import AGENDA_BITS, tally_window, window_start
 from node.stake.chainrules import read_pool
 from node.stake.price import window_of
+from node.wallet.errors import WalletNotSpecified
 from node.wallet.tickets import MAX_PURCHASE, list_tickets, purchase_tickets, revoke_tickets
 
 method = Collector("stake", translate)
@@ -52,8 +53,13 @@ def getstakeinfo(ctx: Context) -> dict[str, Any]:
             "selected": [tid.hex() for tid in pool.selected_for(cs.tip.hash)],
         }
     info["votes"] = 0 if node.votes is None else len(node.votes.votes_for(cs.tip.hash))
+    wallet = None
     if node.wallets is not None and node.wallets.list():
-        wallet = _wallet(ctx)
+        try:
+            wallet = _wallet(ctx)
+        except WalletNotSpecified:  # several wallets and none named: chain figures only
+            wallet = None
+    if wallet is not None:
         counts = dict.fromkeys(
             ("unmined", "immature", "live", "voted", "missed", "expired", "revoked"), 0
         )

@@ -67,6 +67,15 @@ def test_tickets_vote_and_mining_past_svh(tmp_path: Path) -> None:
         assert w.call("revoketickets") == []  # nothing missed: the wallet voted every time
         balances = w.call("getbalances")["mine"]
         assert Decimal(str(balances["staked"])) > 0
+        # two wallets loaded and none named: the chain figures alone
+        root.call("createwallet", "other")
+        chain_only = root.call("getstakeinfo")
+        assert "voted" not in chain_only
+        assert chain_only["poolsize"] == info["poolsize"]
+        assert w.call("getstakeinfo")["voted"] == statuses["voted"]
+        with pytest.raises(RpcError) as err:
+            root.call("listtickets")
+        assert err.value.code == -19
     finally:
         assert node.stop() == 0
     assert "Traceback" not in node.log()

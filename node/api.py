@@ -23,6 +23,7 @@ from node.consensus.pow import target_from_bits
 from node.consensus.subsidy import block_subsidy
 from node.params import COIN, NETWORKS, ChainParams, get_params
 from node.stake.chainrules import StakeUndo
+from node.stake.price import is_price_retarget_height, next_ticket_price
 from node.stake.store import LmdbTicketStore
 from node.stake.tickets import Ticket, TicketState, ticket_from_purchase
 from node.storage.env import ChainDB
@@ -405,6 +406,14 @@ def mempool_snapshot(node: Node, known: Collection[bytes] = ()) -> list[MempoolI
 def block_difficulty(bits: int, params: ChainParams) -> float:
     """pow_limit / target as a float (display only; 1.0 at the easiest difficulty)."""
     return params.pow_limit / max(target_from_bits(bits), 1)
+
+
+def ticket_price_after(price: int, live: int, height: int, params: ChainParams) -> int:
+    """The ticket price a purchase in block `height + 1` pays, given the price block `height`
+    paid and the LIVE tickets after it: the pool's own retarget rule (node.stake.price)."""
+    if is_price_retarget_height(height, params):
+        return next_ticket_price(price, live, params)
+    return price
 
 
 def subsidy(height: int, params: ChainParams) -> int:

@@ -243,6 +243,7 @@ def _fund(
     preset: Sequence[tuple[OutPoint, TxOut]] = (),
     exclude: set[OutPoint] | None = None,
     min_fee: Callable[[int], int] | None = None,
+    extra_size: int = 0,
 ) -> Plan:
     if not wallet.has_private_keys:
         raise PrivateKeysDisabled(
@@ -251,7 +252,7 @@ def _fund(
         )
     exclude = set(exclude or ()) | {op for op, _ in preset}
     outputs_total = sum(o.value for o in recipients)
-    base_size = tx_size(0, recipients)
+    base_size = tx_size(0, recipients) + extra_size  # extra_size: e.g. a special payload
     not_input_fee = 0 if sffo else fee_for_size(rate, base_size)
     fee_per_input = fee_for_size(rate, INPUT_SIZE)
     preset_amount = sum(o.value if sffo else o.value - fee_per_input for _, o in preset)
@@ -274,8 +275,8 @@ def _fund(
     total_in = sum(o.value for _, o in inputs)
     n_in = len(inputs)
     min_fee = min_fee or (lambda _size: 0)
-    size_nc = tx_size(n_in, recipients)
-    size_c = tx_size(n_in, [*recipients, TxOut(0, bytes(25))])
+    size_nc = tx_size(n_in, recipients) + extra_size
+    size_c = tx_size(n_in, [*recipients, TxOut(0, bytes(25))]) + extra_size
     min_change = max(DUST_THRESHOLD, fee_for_size(LONG_TERM_FEERATE, INPUT_SIZE) + 1)
     outputs = list(recipients)
     change_value = 0
@@ -324,7 +325,7 @@ def _fund(
         payload=b"",
         witnesses=tuple(b"" for _ in inputs),
     )
-    if tx_size(n_in, outputs) > MAX_STANDARD_TX_SIZE:
+    if tx_size(n_in, outputs) + extra_size > MAX_STANDARD_TX_SIZE:
         raise WalletError("Transaction too large (too many inputs); consolidate coins first")
     return Plan(tx, tuple(o for _, o in inputs), fee, rate, change_index, algorithm)
 

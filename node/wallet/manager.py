@@ -9,9 +9,11 @@ chainstate lock).
 from __future__ import annotations
 
 import builtins
+import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -26,6 +28,8 @@ from node.wallet.errors import (
 from node.wallet.keystore import ScryptParams
 from node.wallet.model import Clock, EstimatorLike, MempoolLike
 from node.wallet.wallet import Wallet
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from node.chain.chainstate import Chainstate
@@ -58,6 +62,9 @@ class WalletManager:
         self.scrypt = scrypt or ScryptParams()
         self._wallets: dict[str, Wallet] = {}
         self._lock = threading.RLock()
+        self.on_loaded: list[Callable[[Wallet], None]] = []
+        """Called with each wallet created or loaded (the stake service votes with its
+        tickets for the current tip right away)."""
         self._unsubscribe = [chainstate.events.subscribe(self._on_chain_event)]
         events = getattr(mempool, "events", None)
         if events is not None:
@@ -109,7 +116,15 @@ class WalletManager:
                 _remove_tree(path.parent)
                 raise
             self._wallets[name] = wallet
-            return wallet
+        self._loaded(wallet)
+        return wallet
+
+    def _loaded(self, wallet: Wallet) -> None:
+        for callback in list(self.on_loaded):
+            try:
+                callback(wallet)
+            except Exception:
+                log.exception("wallet load hook %r failed", callback)
 
     def load(self, name: str) -> Wallet:
         """Load a wallet from disk and bring it up to the tip."""
@@ -124,7 +139,8 @@ class WalletManager:
                 self.scrypt,
             )  # fmt: skip
             self._wallets[name] = wallet
-            return wallet
+        self._loaded(wallet)
+        return wallet
 
     def unload(self, name: str) -> None:
         with self.chainstate.lock, self._lock:

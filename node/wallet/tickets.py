@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 from node.stake.chainrules import read_pool
 from node.stake.revoke import max_revoke_refund
 from node.stake.tickets import STAKE_VOUT, Ticket, TicketState
+from node.types.codec import encode_compact_size
 from node.types.payloads import TicketPurchasePayload, TicketRevokePayload
 from node.types.tx import SEQUENCE_FINAL, OutPoint, Tx, TxIn, TxOut, TxType
 from node.wallet import builder
-from node.wallet.coinselect import fee_for_size
 from node.wallet.errors import InsufficientFunds, InvalidParameter, WalletError
 from node.wallet.keychain import RECEIVE, Keychain
 
@@ -124,18 +124,14 @@ def _purchase_tx(wallet: Wallet, price: int, rate: int) -> Tx:
     vote_pubkey = state.origins[state.issue(chain, RECEIVE)].xonly
     reward_script = state.issue(chain, RECEIVE)
     payload = TicketPurchasePayload(vote_pubkey, reward_script).serialize()
-    extra = len(payload) + 2  # the payload and its length prefix
-
-    def min_fee(size: int) -> int:
-        return fee_for_size(rate, size + extra)
-
+    extra = len(encode_compact_size(len(payload))) - 1 + len(payload)  # vs an empty payload
     plan = builder._fund(
         wallet,
         [TxOut(price, stake_script)],
         rate,
         sffo=(),
         sequence=builder.SEQUENCE_NO_RBF,
-        min_fee=min_fee,
+        extra_size=extra,
     )
     outputs = list(plan.tx.outputs)
     change_index = plan.change_index

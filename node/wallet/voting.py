@@ -82,9 +82,18 @@ class StakeService:
         self.signed = 0
         self._warned: set[str] = set()
         self._unsubscribe = chainstate.events.subscribe(self._on_chain_event)
+        wallets.on_loaded.append(self._on_wallet_loaded)
 
     def close(self) -> None:
         self._unsubscribe()
+        if self._on_wallet_loaded in self.wallets.on_loaded:
+            self.wallets.on_loaded.remove(self._on_wallet_loaded)
+
+    def _on_wallet_loaded(self, wallet: Wallet) -> None:
+        """A wallet loaded while the node runs votes for the current tip at once (else its
+        tickets would wait for the next block, which may need those very votes)."""
+        with self.chainstate.lock:
+            self.vote(self.chainstate.tip.hash)
 
     def _on_chain_event(self, event: ChainEvent) -> None:
         if isinstance(event, TipChanged):

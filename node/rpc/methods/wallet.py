@@ -393,6 +393,9 @@ def walletpassphrase(ctx: Context, passphrase: str, timeout: int) -> None:
     if not passphrase:
         raise RpcError(INVALID_PARAMETER, "passphrase can not be empty")
     _wallet(ctx).unlock(passphrase, float(min(timeout, MAX_UNLOCK_SECONDS)))
+    stake = getattr(ctx.node, "stake", None)
+    if stake is not None:  # its tickets can vote for the current tip now
+        stake.vote(ctx.node.chainstate.tip.hash)
 
 
 @method

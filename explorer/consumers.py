@@ -20,7 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from explorer import fragments
-from indexer.read import pages
+from indexer.read import chain, pages
 from indexer.read.errors import InvalidInput
 from indexer.read.parse import parse_address, parse_hash
 from node.api import get_params
@@ -343,7 +343,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 def _recent_blocks_json() -> list[dict[str, Any]]:
     blocks = pages.latest_blocks(INITIAL_BLOCKS)
     blocks.reverse()  # oldest first, as mempool.space's initial "blocks"
-    return [pages.block_json(b) for b in blocks]
+    return chain.blocks_json(blocks)  # the shape of the live `block` frames
 
 
 def _mempool_message(

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 from explorer import fragments
 from explorer.qr import address_qr_svg
 from explorer.search import QueryKind, classify
-from indexer.read import pages
+from indexer.read import pages, stake
 from indexer.read.errors import InvalidInput
 from indexer.read.parse import MAX_INT, hrp, parse_address, parse_hash, parse_height
 from indexer.services import node_status
@@ -88,7 +88,10 @@ def block(request: HttpRequest, block_hash: str) -> HttpResponse:
         return not_found(request, f"This block's transactions fill {page_count} page(s).")
     offset = (page - 1) * TXS_PER_PAGE
     tip = pages.tip_height()
+    coinbase = pages.block_txs(found, 0, 1)
     context = {
+        "created": coinbase[0].output_total - found.total_fees if coinbase else None,
+        "per_vote": found.subsidy * stake.VOTE_REWARD_PERCENT // 100,
         "blk": found,
         "bits_hex": f"0x{found.bits:08x}",
         "confirmations": (tip - found.height + 1) if tip is not None else 1,
@@ -143,7 +146,13 @@ def tx(request: HttpRequest, txid: str) -> HttpResponse:
         tip = pages.tip_height() or view.block.height
         confirmations = tip - view.block.height + 1
         proof = pages.merkle_proof(view.block, view.position)
-    context = {"tx": view, "status": status, "confirmations": confirmations, "proof": proof}
+    context = {
+        "tx": stake.annotate(view, fragments.params()),
+        "ticket": stake.ticket_note(view),
+        "status": status,
+        "confirmations": confirmations,
+        "proof": proof,
+    }
     return render(request, "explorer/tx.html", context)
 
 

@@ -99,7 +99,7 @@ def stats_message(using: str = "default") -> dict[str, Any]:
             "difficulty": 0.0 if tip is None else tip.difficulty,
             "mempool_count": pool["n"] or 0,
             "mempool_vsize": pool["size"] or 0,
-            "ticket_price": 0 if tip is None else tip.ticket_price,
+            "ticket_price": 0 if tip is None else tip.current_ticket_price,
             "ticket_pool_size": 0 if tip is None else tip.ticket_pool_size,
             "supply": 0 if tip is None else tip.supply,
         },

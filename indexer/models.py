@@ -66,12 +66,21 @@ class Block(models.Model):
     supply = models.BigIntegerField(default=0, help_text="coins issued up to this block")
     ticket_price = models.BigIntegerField(default=0, help_text="price for this block's buys")
     ticket_pool_size = models.IntegerField(default=0, help_text="live tickets after it")
+    next_ticket_price = models.BigIntegerField(
+        default=0, help_text="price for the next block's buys (0: indexed before 0002)"
+    )
 
     class Meta:
         ordering = ["-height"]
 
     def __str__(self) -> str:
         return f"block {self.height} {self.hash}"
+
+    @property
+    def current_ticket_price(self) -> int:
+        """What a purchase on top of this block pays (the node's getticketprice when this
+        block is the tip)."""
+        return self.next_ticket_price or self.ticket_price
 
 
 class Transaction(models.Model):

@@ -5,6 +5,11 @@ writer inserts (blocks, transactions, inputs, outputs, votes, per-address histor
 spent-by links for outputs created before the batch, the per-address deltas and the ticket
 changes. Outputs created and spent inside the batch get their spent-by fields directly.
 Column orders match the tuples the writer inserts (indexer.writer).
+
+A SLASH transaction burns the slashed ticket's stake (output 0 of its purchase) without an
+input (SPEC §5.4): the stake is recorded as spent by the SLASH transaction with no input
+index (`spent_by_index` NULL), and its address sends the stake's value in that transaction,
+so balances, UTXO counts and the UTXO lists stay equal to the node's UTXO set.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from dataclasses import dataclass, field
 
 from node import api
 from node.params import ChainParams
+from node.types.payloads import DoubleVoteEvidence, decode_payload
+from node.types.tx import Tx, TxType
 
 U64 = 1 << 64
 I64_MAX = (1 << 63) - 1
@@ -23,6 +30,7 @@ BLOCK_COLUMNS = (
     "id", "hash", "height", "prev_hash", "merkle_root", "votes_root", "state_root", "version",
     "timestamp", "bits", "nonce", "difficulty", "chainwork", "size", "tx_count", "vote_count",
     "total_fees", "subsidy", "total_out", "supply", "ticket_price", "ticket_pool_size",
+    "next_ticket_price",
 )  # fmt: skip
 TX_COLUMNS = (
     "id", "txid", "wtxid", "block_id", "height", "position", "version", "tx_type", "lock_time",
@@ -105,9 +113,9 @@ class Batch:
     votes: list[tuple[object, ...]] = field(default_factory=list)
     address_txs: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
     """(address, tx_id, height, position, received, sent): the address id is filled later."""
-    spends: list[tuple[str, int, str, int, int]] = field(default_factory=list)
+    spends: list[tuple[str, int, str, int | None, int]] = field(default_factory=list)
     """(prev txid, prev vout, spending txid, input index, height) of outputs older than the
-    batch."""
+    batch (input index None: a stake burned by a SLASH)."""
     addresses: dict[str, AddressDelta] = field(default_factory=dict)
     tickets: dict[str, TicketRow] = field(default_factory=dict)
     tx_count: int = 0
@@ -137,17 +145,38 @@ def build_batch(
     supply: int,
     pool_size: int,
     existing_tickets: dict[str, str],
+    stakes: dict[str, tuple[int, str | None]] | None = None,
 ) -> Batch:
     """Rows for `blocks` (consecutive, lowest first). `supply` and `pool_size` are the
     values after the block before the batch; `existing_tickets` maps the ids of tickets
-    already in SQL that the batch changes to their current status."""
+    already in SQL that the batch changes to their current status; `stakes` gives the
+    (value, address) of the stakes indexed before the batch that it slashes."""
     batch = Batch(supply=supply, pool_size=pool_size)
     created: dict[tuple[str, int], list[object]] = {}
     next_tx = iter(tx_ids)
     for cb, block_id in zip(blocks, block_ids, strict=True):
-        _add_block(batch, cb, block_id, next_tx, created, params, scripts)
+        _add_block(batch, cb, block_id, next_tx, created, params, scripts, stakes or {})
         _add_tickets(batch, cb, scripts, existing_tickets)
     return batch
+
+
+def next_ticket_price(price: int, live: int, height: int, params: ChainParams) -> int:
+    """The price a purchase in block `height + 1` pays, given the price of block `height`
+    and the LIVE tickets after it: the node's own rule through node.api. Tests compare it
+    with the price the node records for the next block and with its pool at the tip."""
+    return api.ticket_price_after(price, live, height, params)
+
+
+def slashed_stake(tx: Tx) -> str | None:
+    """The ticket id (hex) whose stake a SLASH transaction burns; None for other txs and
+    for evidence that names no ticket (a masternode double sign)."""
+    if tx.tx_type is not TxType.SLASH:
+        return None
+    payload = decode_payload(tx.tx_type, tx.payload)
+    evidence = getattr(payload, "evidence", None)
+    if not isinstance(evidence, DoubleVoteEvidence):
+        return None
+    return evidence.vote_a.ticket_id.hex()
 
 
 def _add_block(
@@ -158,6 +187,7 @@ def _add_block(
     created: dict[tuple[str, int], list[object]],
     params: ChainParams,
     scripts: ScriptInfo,
+    stakes: dict[str, tuple[int, str | None]],
 ) -> None:
     block, height = cb.block, cb.height
     header = block.header
@@ -194,6 +224,9 @@ def _add_block(
             if address is not None:
                 per_addr.setdefault(address, [0, 0, 0])[1] += coin.value
                 per_addr[address][2] -= 1
+        burned = slashed_stake(tx)
+        if burned is not None:
+            _burn(batch, burned, txid, height, created, stakes, per_addr)
         output_total = 0
         for index, out in enumerate(tx.outputs):
             kind, address = scripts(out.script_pubkey)
@@ -244,9 +277,36 @@ def _add_block(
          header.bits, signed64(header.nonce), api.block_difficulty(header.bits, params),
          f"{cb.chain_work:064x}", cb.size, len(block.txs), len(block.votes), fees,
          api.subsidy(height, params), total_out, batch.supply, cb.ticket_price,
-         batch.pool_size)
+         batch.pool_size, next_ticket_price(cb.ticket_price, batch.pool_size, height, params))
     )  # fmt: skip
     batch.summaries.append(BlockSummary(height, block.hash.hex(), tuple(txids), tuple(touched)))
+
+
+def _burn(
+    batch: Batch,
+    ticket_id: str,
+    txid: str,
+    height: int,
+    created: dict[tuple[str, int], list[object]],
+    stakes: dict[str, tuple[int, str | None]],
+    per_addr: dict[str, list[int]],
+) -> None:
+    """The SLASH `txid` burns the stake (ticket_id, 0): spent by it without an input."""
+    row = created.get((ticket_id, 0))
+    address: object
+    if row is not None:
+        value, address = row[2], row[5]
+        assert isinstance(value, int)
+        row[6], row[7], row[8] = txid, None, height
+    else:
+        if ticket_id not in stakes:
+            raise LookupError(f"SLASH {txid} burns the stake of unindexed ticket {ticket_id}")
+        value, address = stakes[ticket_id]
+        batch.spends.append((ticket_id, 0, txid, None, height))
+    if isinstance(address, str):
+        acc = per_addr.setdefault(address, [0, 0, 0])
+        acc[1] += value
+        acc[2] -= 1
 
 
 def _add_tickets(

@@ -68,8 +68,9 @@ class BulkSql:
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         raise NotImplementedError
 
-    def mark_spent(self, table: str, rows: Sequence[tuple[int, int, str, int, int]]) -> None:
-        """Set spent_by_txid/index/height of outputs (tx_id, index, txid, input, height)."""
+    def mark_spent(self, table: str, rows: Sequence[tuple[int, int, str, int | None, int]]) -> None:
+        """Set spent_by_txid/index/height of outputs (tx_id, index, txid, input, height);
+        input None: burned by a SLASH."""
         raise NotImplementedError
 
     def upsert_addresses(self, table: str, deltas: dict[str, AddressDelta]) -> dict[str, int]:
@@ -95,7 +96,7 @@ class PostgresBulk(BulkSql):
             for row in rows:
                 copy.write_row(row)
 
-    def mark_spent(self, table: str, rows: Sequence[tuple[int, int, str, int, int]]) -> None:
+    def mark_spent(self, table: str, rows: Sequence[tuple[int, int, str, int | None, int]]) -> None:
         if not rows:
             return
         cols = list(zip(*rows, strict=True))
@@ -154,7 +155,7 @@ class SqliteBulk(BulkSql):
         with self.connection.cursor() as cursor:
             cursor.executemany(sql, rows)
 
-    def mark_spent(self, table: str, rows: Sequence[tuple[int, int, str, int, int]]) -> None:
+    def mark_spent(self, table: str, rows: Sequence[tuple[int, int, str, int | None, int]]) -> None:
         if not rows:
             return
         with self.connection.cursor() as cursor:

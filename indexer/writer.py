@@ -171,6 +171,9 @@ class IndexWriter:
             c.ticket_id.hex() for cb in blocks for c in cb.ticket_changes if c.previous is not None
         }
         existing = bulk.fetch_ids(T_TICKET, "ticket_id", changed)
+        slashed = {
+            c.ticket_id.hex() for cb in blocks for c in cb.ticket_changes if c.status == "slashed"
+        }
         block_ids = bulk.alloc_ids(T_BLOCK, len(blocks))
         tx_ids = bulk.alloc_ids(T_TX, sum(len(cb.block.txs) for cb in blocks))
         batch = build_batch(
@@ -182,6 +185,7 @@ class IndexWriter:
             supply=supply,
             pool_size=pool,
             existing_tickets=dict.fromkeys(existing, ""),
+            stakes=self._stakes(bulk, slashed),
         )
         bulk.insert(T_BLOCK, BLOCK_COLUMNS, batch.blocks)
         bulk.insert(T_TX, TX_COLUMNS, batch.txs)
@@ -206,6 +210,20 @@ class IndexWriter:
         last = blocks[-1]
         self._set_state(bulk, last.height, last.hash.hex())
         return Applied(last.height, last.hash.hex(), batch.tx_count, tuple(batch.summaries))
+
+    def _stakes(self, bulk: BulkSql, ticket_ids: set[str]) -> dict[str, tuple[int, str | None]]:
+        """(value, address) of the stakes (output 0) of already indexed tickets."""
+        out: dict[str, tuple[int, str | None]] = {}
+        wanted = sorted(ticket_ids)
+        for part in chunks(wanted):
+            marks = ", ".join(["%s"] * len(part))
+            rows = bulk.execute(
+                f"SELECT t.txid, o.value, o.address FROM {bulk.q(T_OUT)} o JOIN {bulk.q(T_TX)} t "
+                f'ON t.id = o.tx_id WHERE o."index" = 0 AND t.txid IN ({marks})',
+                part,
+            )
+            out.update((txid, (value, address)) for txid, value, address in rows)
+        return out
 
     def _write_tickets(
         self, bulk: BulkSql, tickets: Iterable[TicketRow], existing: dict[str, int]

@@ -66,7 +66,12 @@ SCHEMAS: Final[dict[str, Any]] = {
             "fee": INT,
             "status": _ref("Status"),
         },
-        {"wtxid": HEX64, "tx_type": INT, "tx_type_name": STR},
+        {
+            "wtxid": HEX64,
+            "tx_type": INT,
+            "tx_type_name": STR,
+            "burns": _array(_obj({"txid": HEX64, "vout": INT, "prevout": _ref("Vout")})),
+        },
     ),
     "Block": _obj(
         {
@@ -94,13 +99,19 @@ SCHEMAS: Final[dict[str, Any]] = {
             "total_out": INT,
             "supply": INT,
             "ticket_price": INT,
+            "next_ticket_price": INT,
             "ticket_pool_size": INT,
             "votes": _array(_obj({"ticket_id": HEX64, "vote_bits": INT})),
         },
     ),
     "BlockStatus": _obj(
-        {"in_best_chain": BOOL}, {"height": INT, "next_best": {"type": ["string", "null"]}}
+        {
+            "in_best_chain": BOOL,
+            "height": NULLABLE_INT,
+            "next_best": {"type": ["string", "null"]},
+        }
     ),
+    # vin is absent for a ticket stake burned by a SLASH (spent without an input)
     "Outspend": _obj({"spent": BOOL}, {"txid": HEX64, "vin": INT, "status": _ref("Status")}),
     "MerkleProof": _obj(
         {"block_height": INT, "merkle": _array(HEX64), "pos": INT},

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from django import template
 
 from indexer.read.pages import tx_type_name
+from indexer.read.stake import tx_type_label
 from node import api
 
 register = template.Library()
@@ -91,6 +92,12 @@ def feerate(value: float | None) -> str:
 def txtype(value: int) -> str:
     """The SPEC name of a tx_type number."""
     return tx_type_name(int(value))
+
+
+@register.filter
+def txlabel(value: int) -> str:
+    """A tx_type number as words (Ticket purchase, Slash, ...)."""
+    return tx_type_label(int(value))
 
 
 @register.filter

@@ -4,7 +4,8 @@ block status and the txids of a block.
 Esplora block fields: id, height, version, timestamp, tx_count, size, weight, merkle_root,
 previousblockhash, mediantime, nonce, bits, difficulty. Rusty Coin extras (extra keys, never
 renames): votes_root, state_root, chainwork, vote_count, total_fees, subsidy, total_out,
-supply, ticket_price, ticket_pool_size, votes [{ticket_id, vote_bits}].
+supply, ticket_price (what purchases in the block paid), next_ticket_price (what a purchase
+in the next block pays), ticket_pool_size, votes [{ticket_id, vote_bits}].
 `weight` is 4 x size: Rusty Coin has no witness discount, so vsize = weight / 4 = size.
 """
 
@@ -109,6 +110,7 @@ def blocks_json(rows: Sequence[Block]) -> list[dict[str, Any]]:
             "total_out": b.total_out,
             "supply": b.supply,
             "ticket_price": b.ticket_price,
+            "next_ticket_price": b.current_ticket_price,
             "ticket_pool_size": b.ticket_pool_size,
             "votes": votes.get(b.id, []),
         }
@@ -154,8 +156,12 @@ def blocks_page(
     start_height: int | None = None, count: int = BLOCKS_PER_PAGE
 ) -> list[dict[str, Any]]:
     """GET /blocks[/:start_height]: up to `count` blocks, newest first, from `start_height`
-    (clamped to the tip) or from the tip. Empty before the first block is indexed."""
-    top = tip_height() if start_height is None else min(start_height, tip_height())
+    or from the tip. Empty before the first block is indexed; a `start_height` above the
+    tip is NotFound("Block not found"), as electrs answers."""
+    tip_h = tip_height()
+    if start_height is not None and start_height > tip_h:
+        raise NotFound(BLOCK_NOT_FOUND)
+    top = tip_h if start_height is None else start_height
     if top < 0:
         return []
     rows = list(Block.objects.filter(height__lte=top, height__gt=top - count).order_by("-height"))
@@ -182,12 +188,13 @@ def header_hex(block_hash: str) -> str:
 def block_status(block_hash: str) -> dict[str, Any]:
     """GET /block/:hash/status: {in_best_chain, height, next_best}.
 
-    Only main-chain blocks are indexed, so an unknown hash answers {"in_best_chain": false}
-    as Esplora does for an orphaned block (the height is then absent).
+    Only main-chain blocks are indexed, so an unknown hash answers as electrs does for an
+    orphaned block: {"in_best_chain": false, "height": null, "next_best": null}
+    (next_best is null at the tip too).
     """
     row = Block.objects.filter(hash=block_hash).values_list("height", flat=True).first()
     if row is None:
-        return {"in_best_chain": False}
+        return {"in_best_chain": False, "height": None, "next_best": None}
     following = Block.objects.filter(height=row + 1).values_list("hash", flat=True).first()
     return {"in_best_chain": True, "height": row, "next_best": following}
 

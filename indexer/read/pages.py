@@ -83,26 +83,6 @@ def block_votes(block: Block) -> list[Vote]:
     return list(Vote.objects.filter(block=block).order_by("position"))
 
 
-def block_json(block: Block) -> dict[str, Any]:
-    """A block in Esplora's JSON shape (plus Rusty Coin's extra fields)."""
-    return {
-        "id": block.hash,
-        "height": block.height,
-        "version": block.version,
-        "timestamp": block.timestamp,
-        "tx_count": block.tx_count,
-        "size": block.size,
-        "weight": block.size * 4,
-        "merkle_root": block.merkle_root,
-        "previousblockhash": block.prev_hash,
-        "nonce": block.nonce,
-        "bits": block.bits,
-        "difficulty": block.difficulty,
-        "vote_count": block.vote_count,
-        "total_fees": block.total_fees,
-    }
-
-
 # ------------------------------------------------------------------ transactions
 
 
@@ -123,6 +103,11 @@ class TxIo:
     prev_vout: int = 0
     spent_by_txid: str | None = None
     is_coinbase: bool = False
+    burned: bool = False
+    """An output whose spender is a SLASH that burned it (no spending input)."""
+    label: str = ""
+    """What the output is for the stake rules (stake, stake reward); see read.stake."""
+    label_ticket: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +162,8 @@ def tx_view(txid: str, hrp: str) -> TxView | None:
         ]  # fmt: skip
         outputs = [
             TxIo(o.index, o.value, o.address, script_type=o.script_type,
-                 spent_by_txid=o.spent_by_txid)
+                 spent_by_txid=o.spent_by_txid,
+                 burned=o.spent_by_txid is not None and o.spent_by_index is None)
             for o in tx.outputs.order_by("index")
         ]  # fmt: skip
         return TxView(
@@ -422,7 +408,7 @@ def chain_stats() -> ChainStats:
         height=head.height,
         difficulty=head.difficulty,
         hashrate=hashrate_estimate(head),
-        ticket_price=head.ticket_price,
+        ticket_price=head.current_ticket_price,
         ticket_pool_size=head.ticket_pool_size,
         supply=head.supply,
         mempool_count=pool["n"],
@@ -560,7 +546,7 @@ def tickets_overview(series_blocks: int = 200, votes: int = 20) -> TicketsOvervi
     head = tip()
     counts = dict(Ticket.objects.values_list("status").annotate(n=Count("id")))
     return TicketsOverview(
-        price=head.ticket_price if head else 0,
+        price=head.current_ticket_price if head else 0,
         pool_size=head.ticket_pool_size if head else 0,
         by_status={str(k): int(v) for k, v in counts.items()},
         recent_votes=list(

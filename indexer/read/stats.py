@@ -129,7 +129,7 @@ def chain_stats() -> dict[str, Any]:
             "txcount", b.hash, lambda: Block.objects.aggregate(n=Sum("tx_count"))["n"] or 0
         ),
         avg_block_interval=interval,
-        ticket_price=b.ticket_price,
+        ticket_price=b.current_ticket_price,
         ticket_pool_size=b.ticket_pool_size,
         supply=b.supply,
     )
@@ -154,8 +154,10 @@ def _change_points(rows: list[tuple[int, int]]) -> list[list[int]]:
 
 def tickets(blocks: int = 1000) -> dict[str, Any]:
     """GET /api/v1/tickets: {price, pool_size, status_counts, price_history,
-    pool_size_history, recent_votes}; histories are [[height, value]] over the last
-    `blocks` blocks (price: where it changes), votes the latest 20 included in blocks."""
+    pool_size_history, recent_votes}; `price` is what a purchase in the next block pays
+    (the node's getticketprice), histories are [[height, value]] over the last `blocks`
+    blocks (price: what each block's purchases paid, where it changes), votes the latest
+    20 included in blocks."""
     t = tip()
     if t is None:
         return {
@@ -174,8 +176,9 @@ def tickets(blocks: int = 1000) -> dict[str, Any]:
             :RECENT_VOTES
         ]
     )
+    head = Block.objects.get(height=t.height)
     return {
-        "price": rows[-1][1],
+        "price": head.current_ticket_price,
         "pool_size": rows[-1][2],
         "status_counts": _per_tip("ticketcounts", t.hash, _status_counts),
         "price_history": _change_points([(h, p) for h, p, _ in rows]),
@@ -215,7 +218,7 @@ def daily_series(name: str, days: int = 365) -> dict[str, Any]:
     """GET /api/v1/charts/:name: the last `days` DailyStat values of one series, oldest first,
     as [[unix time of the UTC day, value]]."""
     if name not in DAILY_SERIES:
-        raise NotFound(f"Unknown chart {name!r}; charts: {', '.join(DAILY_SERIES)}")
+        raise NotFound(f"Unknown chart; charts: {', '.join(DAILY_SERIES)}")
     field, unit = DAILY_SERIES[name]
     rows = list(
         DailyStat.objects.order_by("-day").values_list("day", field)[: min(days, MAX_POINTS)]
@@ -228,7 +231,7 @@ def block_series(name: str, count: int = 144) -> dict[str, Any]:
     """GET /api/v1/charts/blocks/:name: one value per block for the last `count` blocks,
     oldest first, as [[height, value]] (interval: seconds since the previous block)."""
     if name not in BLOCK_SERIES:
-        raise NotFound(f"Unknown block chart {name!r}; charts: {', '.join(BLOCK_SERIES)}")
+        raise NotFound(f"Unknown block chart; charts: {', '.join(BLOCK_SERIES)}")
     field, unit = BLOCK_SERIES[name]
     n = min(count, MAX_POINTS)
     extra = 1 if name == "interval" else 0

@@ -11,7 +11,9 @@ Rusty Coin choices, documented in docs/REST.md:
   shown as `scriptsig`/`scriptsig_asm`; `witness` is always an empty list;
 * `weight` = 4 x size (no witness discount), `fee` = 0 for the coinbase;
 * scriptpubkey_type: p2pkh, p2sh, multisig, htlc, op_return (nulldata), empty, unknown;
-* extras: wtxid, tx_type (the SPEC §3.1 number) and tx_type_name (lowercase name).
+* extras: wtxid, tx_type (the SPEC §3.1 number) and tx_type_name (lowercase name); a
+  confirmed SLASH also has `burns`: the ticket stakes it destroyed without an input
+  ([{txid, vout, prevout}]), so a client can account for them as spends.
 """
 
 from __future__ import annotations
@@ -143,6 +145,7 @@ def confirmed_txs_json(rows: Sequence[Transaction]) -> list[dict[str, Any]]:
     )
     coinbase_ids = {t.id for t in rows if t.is_coinbase}
     spent = prevouts((r[1], r[2]) for r in in_rows if r[0] not in coinbase_ids)
+    burns = _burns([t.txid for t in rows if t.tx_type == TxType.SLASH])
     inputs: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for tx_id, prev_txid, prev_vout, script_sig, sequence in in_rows:
         is_cb = tx_id in coinbase_ids
@@ -150,8 +153,9 @@ def confirmed_txs_json(rows: Sequence[Transaction]) -> list[dict[str, Any]]:
         inputs[tx_id].append(
             _input_json(prev_txid, prev_vout, bytes(script_sig), sequence, is_cb, prevout)
         )
-    return [
-        {
+    result = []
+    for t in rows:
+        data = {
             "txid": t.txid,
             "version": t.version,
             "locktime": t.lock_time,
@@ -165,8 +169,25 @@ def confirmed_txs_json(rows: Sequence[Transaction]) -> list[dict[str, Any]]:
             "tx_type": t.tx_type,
             "tx_type_name": tx_type_name(t.tx_type),
         }
-        for t in rows
-    ]
+        if t.tx_type == TxType.SLASH:
+            data["burns"] = burns.get(t.txid, [])
+        result.append(data)
+    return result
+
+
+def _burns(slash_txids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """{SLASH txid: [{txid, vout, prevout}]} of the stakes those transactions burned."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not slash_txids:
+        return out
+    rows = TxOutput.objects.filter(
+        spent_by_txid__in=slash_txids, spent_by_index__isnull=True
+    ).values_list("spent_by_txid", "tx__txid", "index", "value", "script_pubkey", "script_type",
+                  "address")  # fmt: skip
+    for by, txid, index, value, script, kind, address in rows:
+        prevout = output_json(value, bytes(script), kind, address)
+        out.setdefault(by, []).append({"txid": txid, "vout": index, "prevout": prevout})
+    return out
 
 
 def mempool_txs_json(entries: Sequence[MempoolEntry]) -> list[dict[str, Any]]:
@@ -329,13 +350,19 @@ def _outspends(txid: str, vouts: Sequence[int] | None) -> list[dict[str, Any]]:
             result.append({"spent": False})
             continue
         status = statuses.get(by_txid, dict(UNCONFIRMED))
-        result.append({"spent": True, "txid": by_txid, "vin": by_index, "status": status})
+        spend: dict[str, Any] = {"spent": True, "txid": by_txid}
+        if by_index is not None:  # None: a stake burned by the SLASH `by_txid`
+            spend["vin"] = by_index
+        spend["status"] = status
+        result.append(spend)
     return result
 
 
 def outspend(txid: str, vout: int) -> dict[str, Any]:
     """GET /tx/:txid/outspend/:vout: {spent, txid, vin, status} (the last three when spent,
-    by a confirmed transaction or one in the mempool snapshot)."""
+    by a confirmed transaction or one in the mempool snapshot). A ticket stake burned by a
+    SLASH is spent by that transaction without an input: `vin` is absent (electrs leaves
+    out the optional fields it has no value for)."""
     return _outspends(txid, [vout])[0]
 
 

@@ -2,6 +2,11 @@
 processes, and script chains with coinbase spends, payments to fresh addresses, ticket
 purchases and votes through their JSON-RPC (generatetoaddress, sendtoaddress,
 purchaseticket), the way a user would.
+
+Two wallets: `miner` (loaded by every node process, its ticket buyer and voting service on)
+and `cold`, which buys tickets before stake_validation_height and is then unloaded, so its
+tickets never vote: each one the lottery draws is MISSED (the miner mines with the other
+votes after --votewait), and `revoketickets` of the reloaded wallet revokes them.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ NETWORK = "regtest"
 SVH = 30
 """stake_validation_height of the test chains: votes from here on."""
 WALLET = "miner"
+COLD = "cold"
+INSUFFICIENT_FUNDS = -6
+COLD_TICKETS = 8
+"""Enough that the lottery draws some before the chains end; when it draws three or more
+for one block, NodeProcess.mine restarts the node with the cold wallet loaded for it."""
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +61,7 @@ class NodeProcess:
 
     def start(self, timeout: float = 60.0) -> NodeProcess:
         args = ["--network", NETWORK, "--datadir", str(self.datadir), "--rpcport", str(self.port),
-                "--stakevalidationheight", str(SVH), "--votewait", "5", "--loglevel", "WARNING",
+                "--stakevalidationheight", str(SVH), "--votewait", "1", "--loglevel", "WARNING",
                 *(["--wallet", WALLET, "--ticketbuyer"] if self.load_wallet else []),
                 *self.extra]  # fmt: skip
         cmd = [sys.executable, "manage.py", "runnode", *args] if self.runnode else [
@@ -83,9 +93,9 @@ class NodeProcess:
         assert self.client is not None
         return self.client.call(method, *params)
 
-    def wallet_rpc(self, method: str, *params: Any) -> Any:
+    def wallet_rpc(self, method: str, *params: Any, wallet: str = WALLET) -> Any:
         assert self.client is not None
-        return self.client.with_wallet(WALLET).call(method, *params)
+        return self.client.with_wallet(wallet).call(method, *params)
 
     def stop(self, timeout: float = 60.0) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -109,9 +119,41 @@ class NodeProcess:
         hashes: list[str] = []
         for _ in range(n):
             if self.rpc("getblockcount") >= SVH - 10:
-                self.wallet_rpc("purchaseticket", 5)
+                try:
+                    self.wallet_rpc("purchaseticket", 5)
+                except RpcError as exc:
+                    if exc.code != INSUFFICIENT_FUNDS:
+                        raise
+                    log.info("no confirmed coin left for tickets: %s", self.balances())
             address = self.wallet_rpc("getnewaddress")
-            hashes += self.rpc("generatetoaddress", 1, address)
+            try:
+                hashes += self.rpc("generatetoaddress", 1, address)
+            except RpcError as exc:
+                if "vote(s) for the tip" not in str(exc):
+                    raise
+                hashes += self._mine_with_cold_votes(address)
+        return hashes
+
+    def balances(self) -> Any:
+        return self.wallet_rpc("getbalances")
+
+    def _mine_with_cold_votes(self, address: str) -> list[str]:
+        """The lottery drew 3+ tickets of the unloaded cold wallet: restart with it loaded
+        (a node votes for its tip when it opens), mine one block, restart as before."""
+        log.info("too few votes: mining one block with the cold wallet's votes")
+        extra, loaded = self.extra, COLD in self.rpc("listwallets")
+        self.stop()
+        if not loaded:
+            self.extra = (*extra, "--wallet", COLD)
+        try:
+            self.start()
+            hashes: list[str] = self.rpc("generatetoaddress", 1, address)
+        finally:
+            self.stop()
+            self.extra = extra
+            self.start()
+            if loaded:
+                self.rpc("loadwallet", COLD)
         return hashes
 
     def pay(self, count: int, amount: str = "0.5", external: bool = True) -> list[str]:
@@ -137,20 +179,37 @@ def external_address(seed: int) -> str:
 
 
 def create_wallet(datadir: Path) -> None:
-    """Create the miner wallet once (the node processes then load it with --wallet)."""
+    """Create the miner and cold wallets once (the node processes load the miner's with
+    --wallet; the cold one is loaded only to buy and to revoke)."""
     node = NodeProcess(datadir, load_wallet=False).start()
     try:
         node.rpc("createwallet", WALLET)
+        node.rpc("createwallet", COLD)
+        node.rpc("unloadwallet", COLD)
     finally:
         node.stop()
 
 
+def buy_cold_tickets(node: NodeProcess) -> None:
+    """Fund the cold wallet, let it buy COLD_TICKETS tickets, and unload it."""
+    node.rpc("loadwallet", COLD)
+    # one coin per purchase (a purchase's change is not spent unconfirmed), in one payment
+    coins = {node.wallet_rpc("getnewaddress", wallet=COLD): "2" for _ in range(COLD_TICKETS)}
+    node.wallet_rpc("sendmany", "", coins)
+    node.mine(1)
+    node.wallet_rpc("purchaseticket", COLD_TICKETS, wallet=COLD)
+    node.rpc("unloadwallet", COLD)
+
+
 def build_base_chain(node: NodeProcess) -> None:
-    """~45 blocks: matured coinbases, payments, tickets bought early enough to vote from SVH."""
+    """~45 blocks: matured coinbases, payments, tickets bought early enough to vote from SVH
+    (the miner's, and the cold wallet's that will be missed)."""
     node.mine(12)  # regtest coinbase maturity is 10
     node.pay(4)
     node.mine(1)
     node.wallet_rpc("purchaseticket", 16)
+    node.mine(1)
+    buy_cold_tickets(node)
     node.mine(1)
     node.pay(3)
     node.mine(SVH - node.rpc("getblockcount") - 1)

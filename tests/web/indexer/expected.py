@@ -3,6 +3,10 @@
 Walks the main chain from genesis keeping its own UTXO map (no undo data, none of the
 indexer's code), and reads the ticket states from the node's own ticket pool. `compare`
 checks the SQL tables of one database alias against it and returns the differences.
+
+A SLASH transaction burns the slashed ticket's stake (SPEC §5.4): the stake output leaves
+the UTXO map, and the indexer shows it as spent by the SLASH transaction (no input index),
+which counts for the stake's address as a transaction that sent the stake's value.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from node.params import ChainParams
 from node.stake.chainrules import read_pool
 from node.stake.tickets import TicketState
 from node.storage.env import ChainDB
+from node.types import DoubleVoteEvidence, SlashPayload, TxType
 
 
 @dataclass
@@ -27,7 +32,7 @@ class Expected:
     txs: dict[str, tuple[int, int, int | None]] = field(default_factory=dict)
     """txid -> (height, position, fee)"""
     addresses: dict[str, dict[str, Any]] = field(default_factory=dict)
-    spent: dict[tuple[str, int], tuple[str, int, int]] = field(default_factory=dict)
+    spent: dict[tuple[str, int], tuple[str, int | None, int]] = field(default_factory=dict)
     unspent: set[tuple[str, int]] = field(default_factory=set)
     tickets: dict[str, str] = field(default_factory=dict)
 
@@ -98,11 +103,19 @@ def _walk_block(
         txid = tx.txid.hex()
         touched: dict[str, int] = {}
         value_in = 0
+        spends: list[tuple[tuple[str, int], int | None]] = [
+            ((txin.prevout.txid.hex(), txin.prevout.vout), index)
+            for index, txin in enumerate(tx.inputs)
+        ]
+        if tx.tx_type is TxType.SLASH:
+            payload = SlashPayload.deserialize(tx.payload)
+            assert isinstance(payload.evidence, DoubleVoteEvidence)
+            spends = [((payload.evidence.vote_a.ticket_id.hex(), 0), None)]
         if position:
-            for index, txin in enumerate(tx.inputs):
-                key = (txin.prevout.txid.hex(), txin.prevout.vout)
+            for key, index in spends:
                 value, address = utxos.pop(key)
-                value_in += value
+                if tx.tx_type is not TxType.SLASH:
+                    value_in += value
                 out.spent[key] = (txid, index, height)
                 if address is not None:
                     a = _addr(out, address)

@@ -204,12 +204,13 @@ class AddrMan:
         self, now: float, exclude: set[str] | frozenset[str] = frozenset()
     ) -> AddrInfo | None:
         """A random address to try (tried or new table, 50/50, weighted by `chance`)."""
-        tables = [t for t in (self.tried, self.new) if t]
+        # one list per table per call (not per try): a full table holds 65,536 addresses
+        tables = [list(t.values()) for t in (self.tried, self.new) if t]
         if not tables:
             return None
         for _ in range(200):
-            table = tables[0] if len(tables) == 1 else self.rng.choice(tables)
-            key = self.rng.choice(list(table.values())) if len(table) < 64 else self._sample(table)
+            keys = tables[0] if len(tables) == 1 else self.rng.choice(tables)
+            key = self.rng.choice(keys)
             if key in exclude:
                 continue
             info = self.infos[key]
@@ -217,9 +218,6 @@ class AddrMan:
                 return info
         candidates = [i for k, i in self.infos.items() if k not in exclude]
         return self.rng.choice(candidates) if candidates else None
-
-    def _sample(self, table: dict[tuple[int, int], str]) -> str:
-        return self.rng.choice(list(table.values()))
 
     def get_addr(self, now: float) -> list[PeerAddress]:
         """Up to 23 % of the known (not terrible) addresses, at most 1,000, for `getaddr`."""

@@ -31,6 +31,7 @@ from node.p2p.messages import (
     InvItem,
     NotFound,
 )
+from node.p2p.peer import MAX_PARTIAL_BLOCKS
 from node.p2p.protocol import InvType
 from node.types.block import Block
 from node.types.tx import Tx
@@ -45,7 +46,7 @@ RECENT_BLOCKS = 32
 MAX_HEADERS_ANNOUNCE = 8
 MAX_CMPCT_DEPTH = 10
 """Compact blocks and blocktxn are served only this close to the tip (Core)."""
-MAX_PARTIAL_PER_PEER = 4
+MAX_PARTIAL_PER_PEER = MAX_PARTIAL_BLOCKS
 
 
 class BlockRelay:
@@ -159,8 +160,7 @@ class BlockRelay:
             else:
                 peer.send(BlockMessage(block))
             self.stats["blocks_served"] += 1
-            if peer.send_buffer_size() > 4 * 1024 * 1024:
-                await peer.writer.drain()
+            await peer.wait_writable()
         if missing:
             peer.send(NotFound(tuple(missing)))
 
@@ -202,7 +202,7 @@ class BlockRelay:
         entry = self.cs.entries.get(block_hash)
         if entry is None:
             if header.prev_hash not in self.cs.entries:
-                sync.send_getheaders(peer)
+                sync.ask_headers(peer)
                 return
             entry = await sync.accept_headers(peer, [header])
             if entry is None:
@@ -222,7 +222,11 @@ class BlockRelay:
         missing = partial.missing()
         if missing:
             while len(peer.partial) >= MAX_PARTIAL_PER_PEER:
-                peer.partial.popitem(last=False)
+                # our limit, not the peer's fault: its answer is ignored, not scored, and the
+                # block may be asked of anyone again
+                dropped, _ = peer.partial.popitem(last=False)
+                peer.dropped_partials.add(dropped)
+                sync.received(peer, dropped)
             peer.partial[block_hash] = partial
             sync.mark_in_flight(peer, block_hash)
             peer.send(GetBlockTxn(block_hash, tuple(missing)))
@@ -238,6 +242,9 @@ class BlockRelay:
     async def on_blocktxn(self, peer: Peer, msg: BlockTxn) -> None:
         partial = peer.partial.pop(msg.block_hash, None)
         if partial is None:
+            if msg.block_hash in peer.dropped_partials:
+                peer.dropped_partials.discard(msg.block_hash)
+                return
             raise Misbehaving(20, f"unrequested blocktxn for {msg.block_hash.hex()}")
         partial.fill_missing(msg.txs)
         block = partial.block()

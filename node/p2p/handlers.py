@@ -195,21 +195,24 @@ class Handlers:
 
     # ------------------------------------------------------------------ inventory
 
-    def on_inv(self, peer: Peer, msg: Inv) -> None:
+    async def on_inv(self, peer: Peer, msg: Inv) -> None:
         txs: list[bytes] = []
         votes: list[bytes] = []
+        blocks: list[bytes] = []
         for item in msg.items:
             if item.type == InvType.TX:
                 txs.append(item.hash)
             elif item.type in (InvType.BLOCK, InvType.CMPCT_BLOCK):
                 peer.known_inv.add(item.hash)
-                self.svc.sync.on_block_inv(peer, item.hash)
+                blocks.append(item.hash)
             elif item.type == InvType.VOTE:
                 votes.append(item.hash)
-        if txs:
-            self.svc.txs.on_inv_tx(peer, txs)
+        if blocks:
+            self.svc.sync.on_block_inv(peer, blocks)
         if votes:
             self.svc.txs.on_inv_vote(peer, votes)
+        if txs:
+            await self.svc.txs.on_inv_tx(peer, txs)
 
     async def on_getdata(self, peer: Peer, msg: GetData) -> None:
         blocks: list[InvItem] = []

@@ -85,6 +85,7 @@ def getpeerinfo(svc: P2PService) -> list[dict[str, Any]]:
 
 def getnetworkinfo(svc: P2PService) -> dict[str, Any]:
     inbound = svc.inbound_count()
+    outbound = sum(1 for p in svc.peers.values() if not p.inbound and not p.disconnecting)
     pool = svc.mempool
     relay_fee = pool.min_relay_feerate if pool is not None else 0
     return {
@@ -95,9 +96,9 @@ def getnetworkinfo(svc: P2PService) -> dict[str, Any]:
         "localservicesnames": services_names(NODE_NETWORK),
         "localrelay": True,
         "networkactive": True,
-        "connections": len(svc.peers),
+        "connections": inbound + outbound,
         "connections_in": inbound,
-        "connections_out": len(svc.peers) - inbound,
+        "connections_out": outbound,
         "maxoutbound": svc.config.max_outbound,
         "maxinbound": svc.config.max_inbound,
         "relayfee": relay_fee,

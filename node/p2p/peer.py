@@ -27,7 +27,46 @@ log = logging.getLogger(__name__)
 MAX_KNOWN_INV = 50_000
 MAX_TX_QUEUE = 50_000
 MAX_REQUESTED_TXS = 5_000
+"""Transactions (and, separately, votes) asked of one peer and not answered yet (Core keeps
+at most 5,000 announcements per peer): announcements beyond it are not requested."""
 MAX_PARTIAL_BLOCKS = 4
+SEND_HIGH_WATER = 4 * 1024 * 1024
+"""Above this many queued bytes a peer's messages wait (Core's fPauseSend)."""
+
+
+class Requests:
+    """Items asked of one peer and not answered yet (hash -> when asked, monotonic), capped
+    at `limit`. Nothing is ever pushed out: an answer to a request we made is never taken
+    for unrequested data; callers ask only for `room()` more."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: OrderedDict[bytes, float] = OrderedDict()
+
+    def room(self) -> int:
+        return max(0, self.limit - len(self._items))
+
+    def add(self, item: bytes, now: float) -> None:
+        self._items[item] = now
+
+    def pop(self, item: bytes) -> bool:
+        """Forget `item`; whether it had been asked for."""
+        return self._items.pop(item, None) is not None
+
+    def expire(self, before: float) -> None:
+        """Forget requests made before `before` (the peer never answered them)."""
+        items = self._items
+        while items:
+            item, when = next(iter(items.items()))
+            if when >= before:
+                break
+            del items[item]
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class BoundedSet:
@@ -120,17 +159,39 @@ class Peer:
         self.tx_queue: OrderedDict[bytes, int] = OrderedDict()
         """txid -> feerate, waiting for the next trickle."""
         self.next_trickle = 0.0
-        self.requested_txs = BoundedSet(MAX_REQUESTED_TXS)
-        self.requested_votes = BoundedSet(MAX_REQUESTED_TXS)
+        self.requested_txs = Requests(MAX_REQUESTED_TXS)
+        self.requested_votes = Requests(MAX_REQUESTED_TXS)
         # sync state
         self.best_known: IndexEntry | None = None
         """The most-work header this peer is known to have."""
         self.best_sent: bytes = b""
         self.sync_started = False
+        self.headers_asked_at = 0.0
+        """When (monotonic) our unanswered getheaders was sent; 0 = none outstanding."""
         self.unconnecting_headers = 0
+        self.stalling_since = 0.0
+        """When (monotonic) this peer started holding up the download window; 0 = not."""
+        self.busy_at_stall = 0.0
+        self.busy_since = 0.0
+        """When (monotonic) the message being handled arrived (0 = none): while we work on
+        it (maybe waiting for the chain), the peer's next messages wait unread."""
+        self.busy_total = 0.0
+        self.drain_since = 0.0
+        """When (monotonic) a handler of this peer started waiting for it to read (0 = not):
+        that wait is the peer's doing and not counted as busy."""
+        self.last_tx_time = 0.0
+        """When (monotonic) this peer last gave us a transaction the mempool accepted."""
+        self.last_block_time = 0.0
+        """When (monotonic) this peer last gave us a new block (eviction protects both)."""
+        """Seconds spent handling this peer's messages, so stall clocks can leave them out."""
         self.blocks_in_flight: dict[bytes, float] = {}
-        self.cancelled_blocks = BoundedSet(1024)
+        """Block hash -> when (monotonic) it was asked of this peer."""
+        self.busy_at_request: dict[bytes, float] = {}
+        """Block hash -> `busy_time()` when it was asked (see `stall_age`)."""
         self.partial: OrderedDict[bytes, PartialBlock] = OrderedDict()
+        self.dropped_partials = BoundedSet(64)
+        """Compact blocks we stopped waiting for (over MAX_PARTIAL_BLOCKS): their blocktxn
+        is ignored, not scored as unrequested."""
         self.path: list[IndexEntry] = []
         """The peer's chain beyond our fork point (blocks to download), oldest first."""
         self.path_cursor = 0
@@ -153,6 +214,33 @@ class Peer:
     def __repr__(self) -> str:
         kind = "inbound" if self.inbound else "outbound"
         return f"peer={self.id} {self.addr} {kind}"
+
+    def busy_time(self, now: float) -> float:
+        """Seconds spent so far handling this peer's messages (the current one included),
+        leaving out the time those handlers waited for the peer to read."""
+        total = self.busy_total
+        if self.busy_since:
+            total += now - self.busy_since
+        if self.drain_since:
+            total -= now - self.drain_since
+        return total
+
+    def stall_age(self, block_hash: bytes, now: float) -> float:
+        """How long the peer has had the request for `block_hash` to itself: the time since
+        we asked, less the time its messages waited for us (what a block sent meanwhile
+        would have waited behind)."""
+        asked = self.blocks_in_flight.get(block_hash)
+        if asked is None:
+            return 0.0
+        ours = self.busy_time(now) - self.busy_at_request.get(block_hash, 0.0)
+        return now - asked - ours
+
+    def stalled_for(self, now: float) -> float:
+        """How long this peer has held up the download window, less the time its messages
+        waited for our chain work meanwhile (0 when it does not)."""
+        if not self.stalling_since:
+            return 0.0
+        return now - self.stalling_since - (self.busy_time(now) - self.busy_at_stall)
 
     # ------------------------------------------------------------------ sending
 
@@ -182,6 +270,22 @@ class Peer:
 
     def send_buffer_size(self) -> int:
         return self.writer.transport.get_write_buffer_size()
+
+    async def wait_writable(self) -> None:
+        """Wait while more than SEND_HIGH_WATER bytes are queued for this peer, so a long
+        answer (getdata, mempool) is produced only as fast as the peer reads it."""
+        if self.disconnecting or self.send_buffer_size() <= SEND_HIGH_WATER:
+            return
+        inside = bool(self.busy_since)
+        start = time.monotonic()
+        if inside:
+            self.drain_since = start
+        try:
+            await self.writer.drain()
+        finally:
+            if inside:
+                self.drain_since = 0.0
+                self.busy_total -= time.monotonic() - start
 
     def note_received(self, command: str, size: int) -> None:
         stats = self.stats

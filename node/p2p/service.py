@@ -14,7 +14,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -24,6 +24,7 @@ from node.p2p.banlist import BANLIST_FILE, BanList
 from node.p2p.blockrelay import BlockRelay
 from node.p2p.config import P2PConfig
 from node.p2p.errors import BadAddress, DecodeError, Misbehaving
+from node.p2p.eviction import candidate_of, select_victim
 from node.p2p.frame import decode_header
 from node.p2p.handlers import Handlers
 from node.p2p.messages import Ping, Version, decode_message
@@ -35,7 +36,7 @@ from node.p2p.netaddr import (
     parse_ip,
     parse_subnet,
 )
-from node.p2p.peer import Peer
+from node.p2p.peer import SEND_HIGH_WATER, Peer
 from node.p2p.protocol import HEADER_LEN, NODE_NETWORK, PROTOCOL_VERSION, USER_AGENT
 from node.p2p.sync import BlockSync
 from node.p2p.txrelay import TxRelay, VotePoolLike
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 BAN_THRESHOLD = 100
 STREAM_LIMIT = 1 << 20
-SEND_HIGH_WATER = 4 * 1024 * 1024
 MANUAL_RETRY = 2.0
 ADDRMAN_SAVE_INTERVAL = 900.0
 T = TypeVar("T")
@@ -81,6 +81,7 @@ class P2PService:
         self.config = config
         self.clock = clock
         self.rng = random.Random()
+        self.eviction_key = self.rng.randbytes(32)
         netdir = node.netdir
         netdir.mkdir(parents=True, exist_ok=True)
         self.addrman = AddrMan(netdir / PEERS_FILE)
@@ -189,6 +190,18 @@ class P2PService:
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(func, *args)
 
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `coro` as a task of the service (cancelled when it stops)."""
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.append(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
+
     async def run_chain(self, func: Callable[..., T], *args: Any) -> T:
         """Run chain or mempool work on the P2P worker thread."""
         loop = asyncio.get_running_loop()
@@ -214,7 +227,21 @@ class P2PService:
         return sum(1 for p in self.peers.values() if not p.inbound and not p.manual)
 
     def inbound_count(self) -> int:
-        return sum(1 for p in self.peers.values() if p.inbound)
+        return sum(1 for p in self.peers.values() if p.inbound and not p.disconnecting)
+
+    def _evict_inbound(self) -> bool:
+        """Make room for a new inbound connection (node.p2p.eviction); whether one left."""
+        candidates = [
+            candidate_of(p.id, p.ip, p.stats.conn_time, p.min_ping, p.last_tx_time,
+                         p.last_block_time)
+            for p in self.peers.values()
+            if p.inbound and not p.manual and not p.disconnecting
+        ]  # fmt: skip
+        victim = self.peers.get(select_victim(candidates, self.eviction_key) or 0)
+        if victim is None:
+            return False
+        victim.disconnect("evicted to make room for a new inbound connection")
+        return True
 
     def connected_to(self, key: str) -> bool:
         if key in self.pending:
@@ -234,7 +261,7 @@ class P2PService:
             log.info("refusing connection from banned %s", ip)
             writer.close()
             return
-        if self.inbound_count() >= self.config.max_inbound:
+        if self.inbound_count() >= self.config.max_inbound and not self._evict_inbound():
             log.info("refusing connection from %s: %d inbound peers", ip, self.inbound_count())
             writer.close()
             return
@@ -315,12 +342,15 @@ class P2PService:
                     log.debug("%r: ignoring unknown command %r", peer, header.command)
                     continue
                 self._rate_check(peer)
+                peer.busy_since = time.monotonic()
                 try:
                     await self.handlers.handle(peer, msg)
                 except Misbehaving as exc:
                     self.misbehaving(peer, exc.score, exc.reason)
-                if not peer.disconnecting and peer.send_buffer_size() > SEND_HIGH_WATER:
-                    await peer.writer.drain()
+                finally:
+                    peer.busy_total += time.monotonic() - peer.busy_since
+                    peer.busy_since = 0.0
+                await peer.wait_writable()
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             peer.disconnect("connection closed by peer")
         except asyncio.CancelledError:
@@ -459,9 +489,7 @@ class P2PService:
                 self.onetry.discard(key)
                 self.manual.pop(key, None)
 
-        task = asyncio.create_task(run(), name=f"p2p-connect-{key}")
-        self._tasks.append(task)
-        task.add_done_callback(lambda t: self._tasks.remove(t) if t in self._tasks else None)
+        self.spawn(run(), f"p2p-connect-{key}")
 
     # ------------------------------------------------------------------ totals
 

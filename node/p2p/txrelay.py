@@ -4,10 +4,14 @@
   queued for each peer that did not announce it and whose `feefilter` it meets, and sent as
   `inv` at random (Poisson) intervals per peer ("trickling": mean 2 s outbound, 5 s inbound
   as in Bitcoin Core). An announced transaction we lack is requested from one announcer at a
-  time; after 60 s or a `notfound` the next announcer is asked. Received transactions go to
-  the mempool; the parents of an orphan are requested from the same peer. `mempool` is
-  answered with an inv of the pool; `feefilter` is sent at the handshake and when our
-  minimum fee changes.
+  time; after 60 s or a `notfound` the next announcer is asked. At most MAX_REQUESTED_TXS
+  requests to one peer are outstanding (further announcements from it are not followed, as
+  Core caps announcements per peer), so one peer cannot fill the request table. Received
+  transactions go to the mempool; the parents of an orphan are requested from the same peer.
+  `mempool` is answered with an inv of the pool; `feefilter` is sent at the handshake and
+  every minute.
+- Mempool membership and acceptance run on the P2P worker thread (they may need the
+  chainstate lock, which a long reorg holds); the event loop never touches the pool.
 - **Votes**: relayed at once (no trickling, a block needs them within one spacing): a vote
   accepted by the vote pool is announced with inv type `vote`, requested with `getdata` and
   sent with the `vote` command; the inventory hash is `H(RelayedVote)`.
@@ -41,6 +45,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TX_REQUEST_TIMEOUT = 60.0
+"""After this long the next announcer is asked (the first may still answer)."""
+REQUEST_EXPIRY = 600.0
+"""A peer's request unanswered this long is forgotten (and no longer counts against it)."""
 MAX_ANNOUNCERS = 8
 MAX_TRACKED_TXS = 100_000
 INVENTORY_BROADCAST_MAX = 5000
@@ -48,6 +55,9 @@ FEEFILTER_INTERVAL = 60.0
 HONEST_CONSENSUS_REASONS = frozenset((
     "bad-txns-premature-spend-of-coinbase", "bad-txns-nonfinal", "non-BIP68-final",
     "bad-txns-inputs-missingorspent",
+    # stake rules read the ticket pool at the tip (SPEC §5.2): price windows, ticket states
+    "bad-ticket-price", "bad-revoke-live", "bad-revoke-state", "spend-of-live-ticket",
+    "bad-txns-premature-spend-of-ticket", "bad-ticket-spend-needs-revoke",
 ))  # fmt: skip
 """Consensus rejects an honest peer can cause when its tip differs from ours (not scored)."""
 BAD_VOTE_SCORE = 50
@@ -86,6 +96,8 @@ class TxRelay:
         self.announcers: dict[bytes, list[int]] = {}
         self.recent_rejects = BoundedSet(50_000)
         self._feefilter_at = 0.0
+        self.feerate = self.pool.min_relay_feerate if self.pool is not None else 0
+        """Our minimum feerate as last computed on the worker (what `feefilter` carries)."""
         self.accepted_from_peers = 0
 
     def subscribe(self) -> None:
@@ -115,7 +127,7 @@ class TxRelay:
     def after_handshake(self, peer: Peer) -> None:
         peer.next_trickle = time.monotonic() + self._trickle_delay(peer)
         if self.pool is not None:
-            peer.send(FeeFilter(self._min_feerate()))
+            peer.send(FeeFilter(self.feerate))
 
     # ------------------------------------------------------------------ announcing
 
@@ -123,7 +135,8 @@ class TxRelay:
         pool = self.pool
         if pool is None:
             return 0
-        return max(pool.min_fee_rate(), pool.min_relay_feerate)
+        with self.svc.cs.lock:  # the rolling minimum fee changes as the pool does
+            return max(pool.min_fee_rate(), pool.min_relay_feerate)
 
     def _trickle_delay(self, peer: Peer) -> float:
         cfg = self.svc.config
@@ -161,24 +174,40 @@ class TxRelay:
             if mono - asked > TX_REQUEST_TIMEOUT:
                 del self.requests[txid]
                 self._request_next(txid)
+        for peer in list(self.svc.peers.values()):
+            peer.requested_txs.expire(mono - REQUEST_EXPIRY)
+            peer.requested_votes.expire(mono - REQUEST_EXPIRY)
         if self.pool is not None and now - self._feefilter_at > FEEFILTER_INTERVAL:
             self._feefilter_at = now
-            rate = self._min_feerate()
-            for peer in self.svc.handshaked():
-                peer.send(FeeFilter(rate))
+            self.svc.spawn(self.refresh_feefilter(), "p2p-feefilter")
+
+    async def refresh_feefilter(self) -> None:
+        """Compute our minimum feerate on the worker and send it to every peer."""
+        self.feerate = await self.svc.run_chain(self._min_feerate)
+        for peer in self.svc.handshaked():
+            peer.send(FeeFilter(self.feerate))
 
     # ------------------------------------------------------------------ requesting
 
-    def _have_tx(self, txid: bytes) -> bool:
+    def _in_pool(self, txid: bytes) -> bool:
+        """Whether the pool or its orphans hold `txid` (worker thread: may take cs.lock)."""
         pool = self.pool
-        return pool is None or txid in pool or txid in pool.orphans or txid in self.recent_rejects
+        return pool is None or txid in pool or txid in pool.orphans
+
+    def _unknown(self, txids: list[bytes]) -> list[bytes]:
+        return [t for t in txids if not self._in_pool(t)]
 
     def _request(self, peer: Peer, txids: list[bytes]) -> None:
         mono = time.monotonic()
         for txid in txids:
             self.requests[txid] = (peer.id, mono)
-            peer.requested_txs.add(txid)
+            peer.requested_txs.add(txid, mono)
         peer.send(GetData.of(InvType.TX, txids))
+
+    def _add_announcer(self, peer: Peer, txid: bytes) -> None:
+        queue = self.announcers.setdefault(txid, [])
+        if len(queue) < MAX_ANNOUNCERS and peer.id not in queue:
+            queue.append(peer.id)
 
     def _request_next(self, txid: bytes) -> None:
         queue = self.announcers.get(txid)
@@ -189,60 +218,76 @@ class TxRelay:
                 return
         self.announcers.pop(txid, None)
 
-    def on_inv_tx(self, peer: Peer, txids: list[bytes]) -> None:
-        wanted = []
+    async def on_inv_tx(self, peer: Peer, txids: list[bytes]) -> None:
+        fresh: dict[bytes, None] = {}
         for txid in txids:
             peer.known_inv.add(txid)
-            if self._have_tx(txid):
+            if txid in self.recent_rejects or txid in peer.requested_txs:
                 continue
             if txid in self.requests:
-                queue = self.announcers.setdefault(txid, [])
-                if len(queue) < MAX_ANNOUNCERS and peer.id not in queue:
-                    queue.append(peer.id)
+                self._add_announcer(peer, txid)
                 continue
-            if len(self.requests) >= MAX_TRACKED_TXS:
-                break
-            wanted.append(txid)
-        if wanted:
+            fresh[txid] = None
+        room = min(peer.requested_txs.room(), MAX_TRACKED_TXS - len(self.requests))
+        if self.pool is None or room <= 0 or not fresh:
+            return
+        unknown = await self.svc.run_chain(self._unknown, list(fresh)[:room])
+        wanted = []
+        for txid in unknown:  # another peer may have been asked while the worker looked
+            if txid in self.requests:
+                self._add_announcer(peer, txid)
+            elif txid not in self.recent_rejects:
+                wanted.append(txid)
+        wanted = wanted[: peer.requested_txs.room()]
+        if wanted and not peer.disconnecting:
             self._request(peer, wanted)
 
     def on_notfound(self, peer: Peer, items: list[InvItem]) -> None:
         for item in items:
-            if item.type == InvType.TX and self.requests.get(item.hash, (0, 0))[0] == peer.id:
-                del self.requests[item.hash]
-                peer.requested_txs.discard(item.hash)
-                self._request_next(item.hash)
+            if item.type == InvType.TX:
+                peer.requested_txs.pop(item.hash)
+                if self.requests.get(item.hash, (0, 0))[0] == peer.id:
+                    del self.requests[item.hash]
+                    self._request_next(item.hash)
             elif item.type == InvType.VOTE:
-                peer.requested_votes.discard(item.hash)
+                peer.requested_votes.pop(item.hash)
 
-    def _accept(self, tx: Tx) -> MempoolReject | None:
+    def _accept(self, tx: Tx) -> tuple[MempoolReject | None, list[bytes]]:
+        """Offer `tx` to the mempool (worker thread): the rejection, if any, and for an
+        orphan the parents neither the pool nor the orphan pool holds."""
         assert self.pool is not None
+        if self._in_pool(tx.txid):
+            return AlreadyKnown("txn-already-known", tx.txid.hex()), []
         try:
             self.pool.accept(tx)
+        except MissingInputs as exc:
+            parents = sorted({i.prevout.txid for i in tx.inputs})
+            return exc, [p for p in parents if not self._in_pool(p)]
         except MempoolReject as exc:
-            return exc
-        return None
+            return exc, []
+        return None, []
 
     async def on_tx(self, peer: Peer, tx: Tx) -> None:
         txid = tx.txid
-        if txid not in peer.requested_txs:
+        if not peer.requested_txs.pop(txid):
             raise Misbehaving(20, f"unrequested tx {txid.hex()}")
-        peer.requested_txs.discard(txid)
         peer.known_inv.add(txid)
         if self.requests.get(txid, (0, 0))[0] == peer.id:
             del self.requests[txid]
         self.announcers.pop(txid, None)
-        if self.pool is None or self._have_tx(txid):
+        if self.pool is None or txid in self.recent_rejects:
             return
-        error = await self.svc.run_chain(self._accept, tx)
+        error, parents = await self.svc.run_chain(self._accept, tx)
         if error is None:
             self.accepted_from_peers += 1
+            peer.last_tx_time = time.monotonic()
             return
         if isinstance(error, MissingInputs):
-            parents = sorted({i.prevout.txid for i in tx.inputs})
-            parents = [p for p in parents if not self._have_tx(p) and p not in self.requests]
-            if parents:
-                self._request(peer, parents[: self.svc.config.max_orphan_requests])
+            skip = (self.requests, peer.requested_txs, self.recent_rejects)
+            parents = [p for p in parents if not any(p in known for known in skip)]
+            room = min(peer.requested_txs.room(), self.svc.config.max_orphan_requests)
+            if parents and room > 0 and not peer.disconnecting:
+                self._request(peer, parents[:room])
             return
         if isinstance(error, AlreadyKnown):
             return
@@ -263,14 +308,19 @@ class TxRelay:
             return [(t, e.tx if (e := pool.get(t)) is not None else None) for t in txids]
 
     async def serve(self, peer: Peer, items: list[InvItem]) -> None:
+        """Answer the transaction and vote items of a getdata, only as fast as the peer
+        reads (the send buffer stays bounded however much it asks for)."""
         txids = [i.hash for i in items if i.type == InvType.TX]
         missing = [i for i in items if i.type not in (InvType.TX, InvType.VOTE)]
         if txids:
             for txid, tx in await self.svc.run_chain(self._lookup, txids):
+                if peer.disconnecting:
+                    return
                 if tx is None:
                     missing.append(InvItem(int(InvType.TX), txid))
                 else:
                     peer.send(TxMessage(tx))
+                    await peer.wait_writable()
         votes = self.svc.votes
         for item in items:
             if item.type != InvType.VOTE:
@@ -280,7 +330,8 @@ class TxRelay:
                 missing.append(item)
             else:
                 peer.send(VoteMessage(rv))
-        if missing:
+                await peer.wait_writable()
+        if missing and not peer.disconnecting:
             peer.send(NotFound(tuple(missing)))
 
     def _snapshot(self) -> list[tuple[bytes, int]]:
@@ -299,6 +350,7 @@ class TxRelay:
                 peer.known_inv.add(txid)
                 peer.tx_queue.pop(txid, None)
             peer.send(Inv.of(InvType.TX, chunk))
+            await peer.wait_writable()
 
     # ------------------------------------------------------------------ votes
 
@@ -315,10 +367,13 @@ class TxRelay:
         if votes is None:
             return
         wanted = []
+        mono = time.monotonic()
         for vid in ids:
             peer.known_inv.add(vid)
+            if peer.requested_votes.room() <= 0:
+                continue
             if not votes.has(vid) and vid not in peer.requested_votes:
-                peer.requested_votes.add(vid)
+                peer.requested_votes.add(vid, mono)
                 wanted.append(vid)
         if wanted:
             peer.send(GetData.of(InvType.VOTE, wanted))
@@ -333,9 +388,8 @@ class TxRelay:
 
     async def on_vote(self, peer: Peer, rv: RelayedVote) -> None:
         vid = vote_id(rv)
-        if vid not in peer.requested_votes:
+        if not peer.requested_votes.pop(vid):
             raise Misbehaving(20, f"unrequested vote {vid.hex()}")
-        peer.requested_votes.discard(vid)
         peer.known_inv.add(vid)
         if self.svc.votes is None:
             return

@@ -104,6 +104,16 @@ class RawPeer:
             if isinstance(msg, kind):
                 return msg
 
+    def sync(self, nonce: int = 0x5EED, timeout: float = 10.0) -> list[Message]:
+        """Ping and wait for the pong: every message the node sent before it (the node handles
+        a peer's messages in order, so everything sent before the ping has been handled)."""
+        start = len(self.received)
+        self.send(Ping(nonce))
+        while True:
+            pong = self.wait_for(Pong, timeout)
+            if pong.nonce == nonce:
+                return self.received[start:-1]
+
     def closed_within(self, timeout: float) -> bool:
         """Whether the node closes the connection within `timeout` (reading and dropping)."""
         deadline = time.monotonic() + timeout

@@ -65,7 +65,7 @@ def getpeerinfo(ctx: Context) -> list[dict[str, Any]]:
 @method.nolock
 def getconnectioncount(ctx: Context) -> int:
     """Returns the number of connections to other nodes. Result: n (numeric)"""
-    return _call(ctx, lambda svc: len(svc.peers))
+    return _call(ctx, lambda svc: sum(1 for p in svc.peers.values() if not p.disconnecting))
 
 
 @method.nolock

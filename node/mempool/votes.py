@@ -2,9 +2,10 @@
 
 The voting service (node.wallet.voting) and P2P peers hand in `RelayedVote`s. A vote is
 accepted when it is for the current tip, by one of the tip's selected tickets, correctly
-signed, and new; one for another parent is ignored (False; peers racing a new block send
-those honestly) and a forged or unselected one raises the stake rule's StakeError (the P2P
-layer scores it as misbehaviour). When the tip changes the pool keeps only votes for the new
+signed, and new. One for an older parent is ignored (False: peers racing a new block send
+those honestly); one for a parent not connected yet is kept (bounded) and checked when that
+parent becomes the tip; a forged or unselected one raises the stake rule's StakeError (the
+P2P layer scores it as misbehaviour). When the tip changes the pool keeps only votes for the new
 tip. Two votes by one ticket for different parents at one height are kept as SLASH
 evidence (`double_votes`); `slash_txs` turns them into SLASH transactions for the miner.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +25,7 @@ from node.chain.chainstate import Chainstate
 from node.chain.events import ChainEvent, TipChanged
 from node.crypto.hashes import H
 from node.stake.chainrules import read_pool
+from node.stake.errors import StakeError
 from node.stake.tickets import STAKE_VOUT, Ticket
 from node.stake.votes import RelayedVote, check_relayed_vote, verify_vote
 from node.types.payloads import DoubleVoteEvidence, SlashPayload
@@ -33,6 +36,8 @@ __all__ = ["DoubleVote", "VotePool", "vote_id"]
 log = logging.getLogger(__name__)
 
 MAX_DOUBLE_VOTES = 100
+MAX_EARLY_VOTES = 500
+"""Votes kept for a parent that is not our tip yet (a block racing its votes over P2P)."""
 
 
 def vote_id(relayed: RelayedVote) -> bytes:
@@ -63,6 +68,8 @@ class VotePool:
         self._recent: dict[bytes, RelayedVote] = {}
         """ticket id -> its vote for the previous tip (to spot double votes)."""
         self.double_votes: list[DoubleVote] = []
+        self._early: OrderedDict[bytes, RelayedVote] = OrderedDict()
+        """Votes whose parent is not (yet) our tip but may become it, by vote id."""
         self._subscribers: list[Callable[[RelayedVote], None]] = []
         self._unsubscribe = chainstate.events.subscribe(self._on_chain_event)
         with self._cond:
@@ -145,7 +152,12 @@ class VotePool:
             if vid in self._votes:
                 return False
             if relayed.prev_hash != tip:
-                self._note_other_parent(relayed)
+                entry = self.chainstate.entries.get(relayed.prev_hash)
+                tip_height = self.chainstate.tip.height
+                if entry is not None and entry.height <= tip_height:
+                    self._note_other_parent(relayed)  # a sibling of the tip, or older
+                if entry is None or entry.height >= tip_height:
+                    self._keep_early(vid, relayed)  # may become the tip (a block or a reorg)
                 return False
             selected, tickets = self._selected
             check_relayed_vote(relayed, tip, selected, tickets)
@@ -208,10 +220,24 @@ class VotePool:
 
     # ------------------------------------------------------------------ tip changes
 
+    def _keep_early(self, vid: bytes, relayed: RelayedVote) -> None:
+        """Hold a vote that arrived before its parent became our tip (bounded, oldest out)."""
+        self._early[vid] = relayed
+        while len(self._early) > MAX_EARLY_VOTES:
+            self._early.popitem(last=False)
+
     def _on_chain_event(self, event: ChainEvent) -> None:
         if isinstance(event, TipChanged):
             with self._cond:
                 self._reset(event.new_tip)
+                ready = [rv for rv in self._early.values() if rv.prev_hash == event.new_tip]
+                for vid in [v for v, rv in self._early.items() if rv.prev_hash == event.new_tip]:
+                    del self._early[vid]
+            for relayed in ready:  # votes that came before their block: check them now
+                try:
+                    self.add(relayed)
+                except StakeError as exc:
+                    log.debug("early vote for %s refused: %s", event.new_tip.hex(), exc)
 
     def _reset(self, tip: bytes) -> None:
         """Start collecting for the block after `tip` (call with the condition held)."""

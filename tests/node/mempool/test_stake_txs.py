@@ -203,3 +203,30 @@ def test_double_vote_becomes_a_slash_in_the_next_template(
         assert vp.slash_txs() == []  # used up
     finally:
         vp.close()
+
+
+def test_votes_arriving_before_their_block_are_kept_until_it_connects(
+    chain: tuple[Chainstate, Mempool],
+) -> None:
+    """Over P2P a block's votes can overtake the block: they wait (bounded) and count as soon
+    as the block becomes the tip; votes of tickets not drawn are then dropped."""
+    cs, _ = chain
+    grow(cs, PARAMS.stake_validation_height)
+    vp = VotePool(cs)
+    try:
+        chosen = selected(cs)
+        block = build(cs, (), [vote(cs.tip.hash, t) for t in chosen], chosen)
+        with read_pool(cs.db, cs.params) as p:
+            live = [t for tid in p.store.live_ids() if (t := p.get(tid)) is not None]
+        announced: list[RelayedVote] = []
+        vp.subscribe(announced.append)
+        for t in live:  # every live ticket signs for the block we do not have yet
+            assert vp.add(RelayedVote(block.hash, vote(block.hash, t))) is False
+        assert vp.votes_for(block.hash) == []
+        cs.process_block(block)
+        drawn = sorted(t.ticket_id for t in selected(cs))
+        got = sorted(rv.vote.ticket_id for rv in vp.votes_for(block.hash))
+        assert got == drawn
+        assert len(announced) == len(drawn)  # and they are relayed onward
+    finally:
+        vp.close()

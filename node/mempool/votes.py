@@ -231,8 +231,8 @@ class VotePool:
             with self._cond:
                 self._reset(event.new_tip)
                 ready = [rv for rv in self._early.values() if rv.prev_hash == event.new_tip]
-                for vid in [v for v, rv in self._early.items() if rv.prev_hash == event.new_tip]:
-                    del self._early[vid]
+                for relayed in ready:
+                    del self._early[vote_id(relayed)]
             for relayed in ready:  # votes that came before their block: check them now
                 try:
                     self.add(relayed)

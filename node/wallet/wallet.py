@@ -482,40 +482,36 @@ class Wallet:
             return False
         return self.chainstate.height + 1 - rec.height < self.params.coinbase_maturity
 
-    def _unspent(self, *, staked: bool = False) -> list[tuple[TxRecord, int, TxOut]]:
-        """Our unspent outputs; ticket stakes the pool does not yet let us spend are left
-        out (or, with `staked`, are the only ones listed)."""
+    def _coins(self) -> list[tuple[TxRecord, int, TxOut, bool]]:
+        """Our unspent outputs, each with whether it is a ticket stake the pool does not yet
+        let us spend (those are `staked`, not coins to select)."""
         active = self.state.active(self._in_mempool)
         spent = self.state.spent_outpoints(active)
         locked = tickets.stake_view(self)
-        coins = []
-        for rec in active:
-            txid = rec.tx.txid
-            for vout, out in enumerate(rec.tx.outputs):
-                if (
-                    out.script_pubkey in self.state.origins
-                    and OutPoint(txid, vout) not in spent
-                    and locked(rec.tx, vout) == staked
-                ):
-                    coins.append((rec, vout, out))
-        return coins
+        return [
+            (rec, vout, out, locked(rec.tx, vout))
+            for rec in active
+            for vout, out in enumerate(rec.tx.outputs)
+            if out.script_pubkey in self.state.origins and OutPoint(rec.tx.txid, vout) not in spent
+        ]
+
+    def _unspent(self) -> list[tuple[TxRecord, int, TxOut]]:
+        """Our spendable unspent outputs (ticket stakes left out until released)."""
+        return [(rec, vout, out) for rec, vout, out, staked in self._coins() if not staked]
 
     def balances(self) -> Balances:
         with self.chainstate.lock, self.lock_:
-            confirmed = unconfirmed = immature = 0
-            for rec, _, out in self._unspent():
-                if rec.height is None:
+            confirmed = unconfirmed = immature = staked = 0
+            for rec, _, out, is_stake in self._coins():
+                if is_stake:
+                    staked += out.value
+                elif rec.height is None:
                     unconfirmed += out.value
                 elif self._is_immature(rec):
                     immature += out.value
                 else:
                     confirmed += out.value
-            return Balances(confirmed, unconfirmed, immature, self.staked_balance())
-
-    def staked_balance(self) -> int:
-        """Value locked in the wallet's tickets (bought, live, or waiting to be spendable)."""
-        with self.chainstate.lock, self.lock_:
-            return sum(out.value for _, _, out in self._unspent(staked=True))
+            return Balances(confirmed, unconfirmed, immature, staked)
 
     def _is_trusted(self, rec: TxRecord) -> bool:
         if rec.height is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from node.chain.chainstate import Chainstate
 from node.chain.miner import BlockAssembler, solve
+from node.consensus.subsidy import reward_split
 from node.crypto.schnorr import pubkey_from_secret
 from node.params import ChainParams
 from node.script import PrecomputedTxData, sign_input
@@ -136,8 +137,6 @@ def build(
         stake_outputs = stake_reward_outputs(height, list(vote_tickets), False, cs.params)
     assembler = BlockAssembler(cs)
     fees = assembler.fees_of(txs)
-    from node.consensus.subsidy import reward_split
-
     share = reward_split(height, len(votes), False, cs.params).miner + fees
     part = share // FANOUT
     outputs = [TxOut(part, FUND_SCRIPT)] * (FANOUT - 1) + [

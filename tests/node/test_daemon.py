@@ -56,6 +56,14 @@ def test_mines_stops_cleanly_and_resumes(tmp_path: Path, sig: int) -> None:
         (["--mine", "rc1q7lljk58rvp6nh9x0unrtx3tn407mddvzzxsmkdc"], "--mine"),
         (["--network", "devnet", "--stakevalidationheight", "5"], "only allowed on regtest"),
         (["--network", "moon"], "invalid choice"),
+        (["--ticketbuyer"], "--ticketbuyer needs --minewallet or --wallet"),
+        (["--mine", ADDRESS, "--minewallet", "m"], "exclude each other"),
+        (["--minewallet", "m", "--ticketbuyer-target", "-1"], "must not be negative"),
+        (["--minewallet", "m", "--ticketbuyer-limit", "lots"], "not an amount"),
+        (["--minewallet", "m", "--ticketbuyer-limit", "0.000000001"], "not an amount"),
+        (["--votebits", "0x10000"], "--votebits must be between"),
+        (["--votebits", "bits"], "invalid"),
+        (["--votewait", "-1"], "--votewait must be between"),
     ],
 )
 def test_bad_arguments_fail_clearly(tmp_path: Path, args: list[str], message: str) -> None:
